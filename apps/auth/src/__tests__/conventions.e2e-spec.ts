@@ -1,0 +1,6 @@
+import { loadConfig } from '@saas/config';
+import { describeServiceConventions } from '@saas/testing';
+import { AppModule } from '../app.module';
+import { authEnv } from '../config';
+
+describeServiceConventions('auth', (env) => loadConfig(authEnv, env), (config) => AppModule.register(config));

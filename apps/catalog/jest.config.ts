@@ -1,0 +1,5 @@
+export default {
+  displayName: 'catalog',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

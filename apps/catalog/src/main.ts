@@ -1,0 +1,6 @@
+import 'reflect-metadata';
+import { main } from '@saas/platform';
+import { AppModule, catalogSpec } from './app.module';
+import { catalogEnv } from './config';
+
+main(catalogSpec, catalogEnv, (config) => AppModule.register(config));

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'media',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'profile',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

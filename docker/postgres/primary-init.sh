@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs once in the official postgres image on first start of the primary (docker-entrypoint-initdb.d).
+set -euo pipefail
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<SQL
+CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '${REPLICATION_PASSWORD}';
+SELECT pg_create_physical_replication_slot('replica_1');
+CREATE DATABASE auth;
+CREATE DATABASE catalog;
+CREATE DATABASE media;
+CREATE DATABASE profile;
+SQL
+echo "host replication replicator all scram-sha-256" >> "$PGDATA/pg_hba.conf"

@@ -1,0 +1,2 @@
+export { KafkaModule, KafkaReadiness } from './kafka.module';
+export { KafkaConnection, type KafkaOptions } from './kafka.connection';

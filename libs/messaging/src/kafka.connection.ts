@@ -1,0 +1,77 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+}
+
+/**
+ * The process's Kafka client and its one idempotent producer. Connecting happens in the background
+ * with retries, so a service starts (and reports not-ready) while Kafka is down.
+ */
+@Injectable()
+export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  private adminClient?: Admin;
+  private producerConnected = false;
+  private connecting?: Promise<void>;
+  private retryTimer?: NodeJS.Timeout;
+  private closed = false;
+  private readonly logger = new Logger('Kafka');
+
+  constructor(readonly options: KafkaOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: 1_000,
+      requestTimeout: 5_000,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+      logLevel: logLevel.NOTHING,
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
+  }
+
+  get connected(): boolean {
+    return this.producerConnected;
+  }
+
+  onModuleInit(): void {
+    void this.connect();
+  }
+
+  connect(retryMs = 2_000): Promise<void> {
+    this.connecting ??= this.producer
+      .connect()
+      .then(() => this.logger.log(`producer connected to ${this.options.brokers.join(',')}`))
+      .catch((error: Error) => {
+        this.logger.warn(`not reachable (${error.message}); retrying every ${retryMs} ms`);
+        if (!this.closed) this.retryTimer = setTimeout(() => void this.connect(retryMs), retryMs);
+      })
+      .finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  async admin(): Promise<Admin> {
+    if (!this.adminClient) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.adminClient = admin;
+    }
+    return this.adminClient;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await Promise.allSettled([this.producer.disconnect(), this.adminClient?.disconnect()]);
+  }
+}

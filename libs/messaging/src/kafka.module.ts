@@ -1,0 +1,40 @@
+import { DynamicModule, Global, Injectable, Module } from '@nestjs/common';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import type { ReadinessCheck } from '@saas/server';
+import { KafkaConnection, type KafkaOptions } from './kafka.connection';
+
+@Injectable()
+export class KafkaReadiness implements ReadinessCheck {
+  readonly key = 'kafka';
+
+  constructor(
+    private readonly kafka: KafkaConnection,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  /** Ready when the producer is connected and a broker answers a metadata request. */
+  async check() {
+    const indicator = this.indicators.check(this.key);
+    if (!this.kafka.connected) return indicator.down({ reason: 'producer not connected' });
+    try {
+      const admin = await this.kafka.admin();
+      const cluster = await admin.describeCluster();
+      return indicator.up({ brokers: cluster.brokers.length });
+    } catch (error) {
+      return indicator.down({ reason: (error as Error).message });
+    }
+  }
+}
+
+@Global()
+@Module({})
+export class KafkaModule {
+  static forRoot(options: KafkaOptions): DynamicModule {
+    return {
+      module: KafkaModule,
+      imports: [TerminusModule],
+      providers: [{ provide: KafkaConnection, useFactory: () => new KafkaConnection(options) }, KafkaReadiness],
+      exports: [KafkaConnection, KafkaReadiness],
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export { PlatformModule, platformEnv, serviceOptions, migrate, main, type PlatformConfig, type PlatformSpec } from './platform';

@@ -1,0 +1,118 @@
+import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
+import { databaseEnv, kafkaEnv, loadConfig, redisEnv, serverEnv, type EnvShape } from '@saas/config';
+import { createDatabase, DatabaseReadiness, DataModule, type DataModuleOptions } from '@saas/data';
+import { KafkaModule, KafkaReadiness } from '@saas/messaging';
+import { ObservabilityModule } from '@saas/observability';
+import { RedisModule, RedisReadiness } from '@saas/redis';
+import { HealthModule, instanceName, runService, type ServiceOptions } from '@saas/server';
+
+/** The settings every service validates at start. Apps spread this and add their own. */
+export const platformEnv = { ...serverEnv, ...databaseEnv, ...redisEnv, ...kafkaEnv } satisfies EnvShape;
+
+export type PlatformConfig = ReturnType<typeof loadConfig<typeof platformEnv>>;
+
+export interface PlatformSpec {
+  service: string;
+  description: string;
+  entities: DataModuleOptions['entities'];
+  migrations: DataModuleOptions['migrations'];
+}
+
+export function serviceOptions(service: string, config: PlatformConfig, description = ''): ServiceOptions {
+  return {
+    name: service,
+    description,
+    port: config.PORT,
+    host: config.HOST,
+    instanceId: config.INSTANCE_ID,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    shutdownDrainMs: config.SHUTDOWN_DRAIN_MS,
+  };
+}
+
+function dataOptions(spec: PlatformSpec, config: PlatformConfig): DataModuleOptions {
+  return {
+    service: spec.service,
+    primaryUrl: config.DATABASE_PRIMARY_URL,
+    replicaUrls: config.DATABASE_REPLICA_URLS,
+    entities: spec.entities,
+    migrations: spec.migrations,
+    poolSize: config.DATABASE_POOL_SIZE,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    replicaMaxLagBytes: config.DATABASE_REPLICA_MAX_LAG_BYTES,
+  };
+}
+
+/** Logging, metrics, health, Postgres (primary + replicas), Redis and Kafka, wired the same way in every service. */
+@Module({})
+export class PlatformModule {
+  static forRoot(spec: PlatformSpec, config: PlatformConfig): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        ObservabilityModule.forRoot({
+          service: spec.service,
+          instance: instanceName({ name: spec.service, instanceId: config.INSTANCE_ID, port: config.PORT }),
+          logLevel: config.LOG_LEVEL,
+        }),
+        DataModule.forRoot(dataOptions(spec, config)),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+          connectionName: spec.service,
+        }),
+        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? spec.service }),
+        HealthModule.forRoot([DatabaseReadiness, RedisReadiness, KafkaReadiness]),
+      ],
+    };
+  }
+}
+
+/** Applies the service's migrations on the primary and exits; `node main.js migrate` and `nx run <app>:migrate`. */
+export async function migrate(spec: PlatformSpec, config: PlatformConfig): Promise<string[]> {
+  const database = createDatabase(dataOptions(spec, config));
+  const source = database.primary.dataSource;
+  await source.initialize();
+  try {
+    const applied = await source.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await source.destroy();
+  }
+}
+
+/**
+ * The whole main.ts of a service: `main.js` serves, `main.js migrate` applies migrations.
+ * A bad or missing setting stops the process with one line naming it.
+ */
+export function main<S extends EnvShape & typeof platformEnv>(
+  spec: PlatformSpec,
+  env: S,
+  appModule: (config: ReturnType<typeof loadConfig<S>>) => Type<unknown> | DynamicModule,
+): void {
+  if (process.argv[2] === 'migrate') {
+    const logger = new Logger('Migrate');
+    let config: ReturnType<typeof loadConfig<S>>;
+    try {
+      config = loadConfig(env);
+    } catch (error) {
+      process.stderr.write(`${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    migrate(spec, config as PlatformConfig)
+      .then((applied) => {
+        logger.log(applied.length ? `applied ${applied.join(', ')}` : 'schema up to date');
+        process.exit(0);
+      })
+      .catch((error: Error) => {
+        logger.error(`migration failed: ${error.message}`);
+        process.exit(1);
+      });
+    return;
+  }
+  void runService(() => {
+    const config = loadConfig(env);
+    return { module: appModule(config), options: serviceOptions(spec.service, config as PlatformConfig, spec.description) };
+  });
+}

@@ -1,0 +1,1 @@
+export { RedisModule, RedisConnection, RedisReadiness, type RedisOptions } from './redis.module';

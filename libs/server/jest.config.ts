@@ -1,0 +1,5 @@
+export default {
+  displayName: 'server',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

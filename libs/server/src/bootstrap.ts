@@ -1,0 +1,140 @@
+import { hostname } from 'node:os';
+import type { IncomingMessage } from 'node:http';
+import { DynamicModule, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
+import { Logger } from 'nestjs-pino';
+import { ConfigError } from '@saas/config';
+import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER } from '@saas/observability';
+import { ProblemDetailsFilter, sendProblem } from './errors/problem.filter';
+import { ShutdownState } from './health/shutdown.state';
+import { RequestContext } from './request-context';
+
+export const SERVED_BY_HEADER = 'x-served-by';
+
+export interface ServiceOptions {
+  /** Service name; also the path prefix (`/catalog/...`) and the OpenAPI location (`/catalog/docs`). */
+  name: string;
+  description?: string;
+  port: number;
+  host: string;
+  instanceId?: string;
+  bodyLimitBytes: number;
+  shutdownDrainMs: number;
+  /** false in tests that boot several apps in one process. */
+  handleSignals?: boolean;
+}
+
+export const instanceName = (options: Pick<ServiceOptions, 'name' | 'instanceId' | 'port'>) =>
+  options.instanceId ?? `${options.name}@${hostname()}:${options.port}`;
+
+/** Operational endpoints stay at the root for probes and scrapers; everything else lives under the prefix. */
+const ROOT_ROUTES = ['health/live', 'health/ready', 'metrics'];
+
+/** Builds (but does not start) a service exactly as production runs it; tests call this too. */
+export async function createService(
+  module: Type<unknown> | DynamicModule,
+  options: ServiceOptions,
+): Promise<NestFastifyApplication> {
+  const servedBy = instanceName(options);
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: (req: IncomingMessage) => requestIdOf(req),
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module as Type<unknown>, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  const latency = httpRequestDuration();
+  // preHandler, not onRequest: body parsing runs in the socket's async context and would lose the store.
+  fastify.addHook('preHandler', (_request, _reply, done) => RequestContext.run(done));
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    reply.header(SERVED_BY_HEADER, servedBy);
+    reply.header(REQUEST_ID_HEADER, request.id);
+    return payload;
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    latency.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  // Errors raised by Fastify before Nest sees the request (body too large, malformed JSON) become problem+json too.
+  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+
+  app.setGlobalPrefix(options.name, { exclude: ROOT_ROUTES });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+
+  const openApi = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(`${options.name} service`)
+      .setDescription(options.description ?? '')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup(`${options.name}/docs`, app, openApi, { jsonDocumentUrl: `${options.name}/docs/openapi.json` });
+
+  if (options.handleSignals !== false) installGracefulShutdown(app, options.shutdownDrainMs);
+  return app;
+}
+
+/**
+ * SIGTERM/SIGINT: fail readiness, wait for balancers to notice, stop accepting and finish in-flight
+ * requests, then run module destroy hooks (consumers commit and stop, outbox relay stops, pools close).
+ * Nest's own shutdown hooks run destroy hooks before the HTTP server closes, which is the wrong order.
+ */
+export function installGracefulShutdown(app: NestFastifyApplication, drainMs: number): void {
+  const logger = new NestLogger('Shutdown');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: draining for ${drainMs} ms`);
+    app.get(ShutdownState).startDraining();
+    await new Promise((resolve) => setTimeout(resolve, drainMs));
+    try {
+      await app.close();
+      logger.log('shutdown complete');
+      process.exit(0);
+    } catch (error) {
+      logger.error(error);
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** main.ts of every service: validate config (one clear line and exit 1 when wrong), build, listen. */
+export async function runService(build: () => { module: Type<unknown> | DynamicModule; options: ServiceOptions }) {
+  let built: ReturnType<typeof build>;
+  try {
+    built = build();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createService(built.module, built.options);
+  await app.listen({ port: built.options.port, host: built.options.host });
+  new NestLogger('Bootstrap').log(
+    `${built.options.name} listening on http://${built.options.host}:${built.options.port}/${built.options.name} (docs at /${built.options.name}/docs)`,
+  );
+}

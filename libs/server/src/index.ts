@@ -1,0 +1,7 @@
+export { createService, runService, installGracefulShutdown, instanceName, SERVED_BY_HEADER, type ServiceOptions } from './bootstrap';
+export { DomainError, NotFoundError, ConflictError, DependencyUnavailableError } from './errors/domain-error';
+export { ProblemDetailsFilter, toProblem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './errors/problem.filter';
+export { HealthModule } from './health/health.module';
+export { ShutdownState } from './health/shutdown.state';
+export { READINESS_CHECKS, type ReadinessCheck } from './health/readiness';
+export { RequestContext } from './request-context';

@@ -1,0 +1,26 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Per-request state (which database node a request wrote to, the consistency token it presented...).
+ * Opened by a Fastify onRequest hook around the rest of the request, so any code running for a
+ * request can read it without threading it through every call.
+ */
+export class RequestContext {
+  private static readonly storage = new AsyncLocalStorage<Map<symbol, unknown>>();
+
+  static run<T>(fn: () => T): T {
+    return RequestContext.storage.run(new Map(), fn);
+  }
+
+  static get<T>(key: symbol): T | undefined {
+    return RequestContext.storage.getStore()?.get(key) as T | undefined;
+  }
+
+  static set(key: symbol, value: unknown): void {
+    RequestContext.storage.getStore()?.set(key, value);
+  }
+
+  static get active(): boolean {
+    return RequestContext.storage.getStore() !== undefined;
+  }
+}

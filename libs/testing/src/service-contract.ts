@@ -1,0 +1,89 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import { createTestDatabase, type TestDatabase } from './infra';
+import { bootService, runMain, serviceEnv, type RunningService } from './service';
+
+/**
+ * The conventions every service shares (DESIGN.md), checked against real Postgres, Redis and Kafka:
+ * health endpoints at the root, API and OpenAPI under the service prefix, replica and request-id
+ * headers, problem+json errors, metrics, and a clear refusal to start with bad configuration.
+ */
+export function describeServiceConventions<C>(
+  name: string,
+  load: (env: Record<string, string>) => C,
+  module: (config: C) => Type<unknown> | DynamicModule,
+  extraEnv: Record<string, string> = {},
+): void {
+  describe(`${name} service conventions`, () => {
+    let db: TestDatabase;
+    let service: RunningService;
+
+    beforeAll(async () => {
+      db = await createTestDatabase(name);
+      const config = load(serviceEnv(db, extraEnv));
+      service = await bootService(name, module(config), { instanceId: `${name}-conventions` });
+    });
+
+    afterAll(async () => {
+      await service?.close();
+      await db?.drop();
+    });
+
+    it('answers liveness without touching dependencies', async () => {
+      const response = await fetch(`${service.url}/health/live`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-served-by')).toBe(`${name}-conventions`);
+    });
+
+    it('is ready once Postgres, Redis and Kafka answer', async () => {
+      let body: { status?: string; info?: Record<string, unknown> } = {};
+      for (let attempt = 0; attempt < 100 && body.status !== 'ok'; attempt++) {
+        const response = await fetch(`${service.url}/health/ready`);
+        body = (await response.json()) as typeof body;
+        if (body.status !== 'ok') await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(body.status).toBe('ok');
+      expect(Object.keys(body.info ?? {}).sort()).toEqual(['database', 'kafka', 'redis']);
+    });
+
+    it('propagates a sane x-request-id and replaces a hostile one', async () => {
+      const kept = await fetch(`${service.url}/health/live`, { headers: { 'x-request-id': 'abc-123' } });
+      expect(kept.headers.get('x-request-id')).toBe('abc-123');
+      const replaced = await fetch(`${service.url}/health/live`, { headers: { 'x-request-id': 'bad id\u00e9<script>' } });
+      expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it(`serves OpenAPI at /${name}/docs`, async () => {
+      const response = await fetch(`${service.url}/${name}/docs/openapi.json`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { info: { title: string } }).info.title).toBe(`${name} service`);
+    });
+
+    it('exposes Prometheus metrics including HTTP latency', async () => {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      expect(text).toContain('http_request_duration_seconds_bucket');
+      expect(text).toContain(`service="${name}"`);
+    });
+
+    it('answers an unknown route with problem+json 404', async () => {
+      const response = await fetch(`${service.url}/${name}/does-not-exist`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await response.json()) as { status: number }).status).toBe(404);
+    });
+
+    it('refuses to start without a required setting, naming it', async () => {
+      const env = serviceEnv(db, extraEnv);
+      delete env.DATABASE_PRIMARY_URL;
+      const result = await runMain(name, env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('DATABASE_PRIMARY_URL is required');
+    });
+
+    it('refuses to start with a malformed setting, naming it', async () => {
+      const result = await runMain(name, serviceEnv(db, { ...extraEnv, REDIS_URL: 'localhost:6379', PORT: '99999' }));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/REDIS_URL .*redis:\/\//);
+      expect(result.stderr).toMatch(/PORT /);
+    });
+  });
+}

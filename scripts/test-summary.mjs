@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Sums the per-project jest reports into the one closing line CI reads: "N passed, N failed".
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = join(process.cwd(), 'reports', 'jest');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures = [];
+for (const file of existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.json')) : []) {
+  const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+  for (const suite of report.testResults ?? []) {
+    if (suite.status === 'failed') failures.push(`${file.replace(/\.json$/, '')}: ${suite.name}`);
+  }
+}
+if (failures.length) console.log(`failing suites:\n  ${failures.join('\n  ')}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
