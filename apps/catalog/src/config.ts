@@ -1,4 +1,5 @@
+import { jwtEnv } from '@saas/config';
 import { platformEnv } from '@saas/platform';
 
 /** Every setting the catalog service reads; validated at start (see libs/config). */
-export const catalogEnv = { ...platformEnv };
+export const catalogEnv = { ...platformEnv, ...jwtEnv };

@@ -1,4 +1,5 @@
+import { jwtEnv } from '@saas/config';
 import { platformEnv } from '@saas/platform';
 
 /** Every setting the profile service reads; validated at start (see libs/config). */
-export const profileEnv = { ...platformEnv };
+export const profileEnv = { ...platformEnv, ...jwtEnv };

@@ -3,4 +3,6 @@ import { describeServiceConventions } from '@saas/testing';
 import { AppModule } from '../app.module';
 import { authEnv } from '../config';
 
-describeServiceConventions('auth', (env) => loadConfig(authEnv, env), (config) => AppModule.register(config));
+describeServiceConventions('auth', (env) => loadConfig(authEnv, env), (config) => AppModule.register(config), {
+  JWT_SIGNING_KEYS: '[]',
+});
