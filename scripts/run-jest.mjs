@@ -33,6 +33,8 @@ const result = spawnSync(
     join(root, projectRoot, 'jest.config.ts'),
     '--ci',
     '--runInBand',
+    // Real clients (kafkajs, ioredis, pg) can keep a socket a moment after close; never let that hang CI.
+    '--forceExit',
     '--json',
     '--outputFile',
     join(reports, `${projectName}.json`),

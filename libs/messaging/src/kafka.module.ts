@@ -3,6 +3,17 @@ import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import type { ReadinessCheck } from '@saas/server';
 import { KafkaConnection, type KafkaOptions } from './kafka.connection';
 
+/** Probes answer within this bound even when brokers are unreachable and kafkajs is retrying. */
+const READINESS_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 @Injectable()
 export class KafkaReadiness implements ReadinessCheck {
   readonly key = 'kafka';
@@ -17,8 +28,11 @@ export class KafkaReadiness implements ReadinessCheck {
     const indicator = this.indicators.check(this.key);
     if (!this.kafka.connected) return indicator.down({ reason: 'producer not connected' });
     try {
-      const admin = await this.kafka.admin();
-      const cluster = await admin.describeCluster();
+      const cluster = await withTimeout(
+        this.kafka.admin().then((admin) => admin.describeCluster()),
+        READINESS_TIMEOUT_MS,
+        'metadata request',
+      );
       return indicator.up({ brokers: cluster.brokers.length });
     } catch (error) {
       return indicator.down({ reason: (error as Error).message });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -18,6 +19,7 @@ export function requestIdOf(req: IncomingMessage): string {
 
 export function loggerModule(options: { service: string; instance: string; level: string }) {
   return LoggerModule.forRoot({
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: options.level,
       base: { service: options.service, instance: options.instance },

@@ -39,6 +39,22 @@ export class RedisConnection implements OnApplicationShutdown {
     });
   }
 
+  /** Resolves once connected (or false after `timeoutMs`); commands before that fail fast by design. */
+  async waitUntilReady(timeoutMs = 2_000): Promise<boolean> {
+    if (this.available) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.client.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.client.once('ready', onReady);
+    });
+  }
+
   get available(): boolean {
     return this.client.status === 'ready';
   }

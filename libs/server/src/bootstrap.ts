@@ -8,7 +8,7 @@ import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from '@saas/config';
 import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER } from '@saas/observability';
-import { ProblemDetailsFilter, sendProblem } from './errors/problem.filter';
+import { ProblemDetailsFilter } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
 import { RequestContext } from './request-context';
 
@@ -58,19 +58,22 @@ export async function createService(
   const latency = httpRequestDuration();
   // preHandler, not onRequest: body parsing runs in the socket's async context and would lose the store.
   fastify.addHook('preHandler', (_request, _reply, done) => RequestContext.run(done));
+  const shutdown = app.get(ShutdownState, { strict: false });
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header(SERVED_BY_HEADER, servedBy);
     reply.header(REQUEST_ID_HEADER, request.id);
+    // While draining, close each connection after its response so keep-alive sockets cannot hold
+    // the server open (Fastify only closes connections that are idle when close starts).
+    if (shutdown.isDraining) reply.header('connection', 'close');
     return payload;
   });
+  fastify.addHook('preClose', async () => shutdown.startDraining());
   fastify.addHook('onResponse', async (request, reply) => {
     latency.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
   });
-  // Errors raised by Fastify before Nest sees the request (body too large, malformed JSON) become problem+json too.
-  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
 
   app.setGlobalPrefix(options.name, { exclude: ROOT_ROUTES });
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness';
 import { ShutdownState } from './shutdown.state';
 
@@ -19,12 +20,22 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /**
+   * 200 when every dependency answers, 503 with terminus' per-dependency report otherwise (probes and
+   * people read the reason here, so this endpoint keeps that body rather than problem+json).
+   */
   @Get('ready')
-  @HealthCheck()
-  ready() {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | { status: string; reason: string }> {
     if (this.shutdown.isDraining) {
-      throw new ServiceUnavailableException('shutting down');
+      reply.status(503);
+      return { status: 'error', reason: 'shutting down' };
     }
-    return this.health.check(this.checks.map((readiness) => () => readiness.check()));
+    try {
+      return await this.health.check(this.checks.map((readiness) => () => readiness.check()));
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }

@@ -1,0 +1,111 @@
+import { Controller, Get, Module, Post } from '@nestjs/common';
+import { loadConfig } from '@saas/config';
+import { bootService, createTestDatabase, eventually, infra, serviceEnv, type RunningService, type TestDatabase } from '@saas/testing';
+import { ShutdownState } from '@saas/server';
+import { PlatformModule, platformEnv } from '../index';
+
+@Controller('slow')
+class SlowController {
+  @Get()
+  async slow() {
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    return { done: true };
+  }
+
+  @Post('echo')
+  echo() {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [SlowController] })
+class SlowModule {}
+
+async function readiness(url: string) {
+  const response = await fetch(`${url}/health/ready`);
+  return { status: response.status, body: (await response.json()) as { status: string; error?: Record<string, { reason?: string }> } };
+}
+
+describe('platform wiring against real dependencies', () => {
+  let db: TestDatabase;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('platform');
+    const config = loadConfig(platformEnv, serviceEnv(db));
+    service = await bootService('platform', {
+      module: class PlatformTestApp {},
+      imports: [PlatformModule.forRoot({ service: 'platform', description: '', entities: [], migrations: [] }, config), SlowModule],
+    });
+    await eventually(async () => (await readiness(service.url)).status === 200, 20_000);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await db?.drop();
+  });
+
+  it('reports Redis down in readiness while liveness stays 200, and recovers', async () => {
+    infra.control('stop', 'redis');
+    try {
+      const down = await eventually(async () => {
+        const state = await readiness(service.url);
+        return state.status === 503 ? state : undefined;
+      }, 10_000);
+      expect(down.body.error?.redis).toBeDefined();
+      expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
+    } finally {
+      infra.control('start', 'redis');
+    }
+    await eventually(async () => (await readiness(service.url)).status === 200, 15_000);
+  });
+
+  it('reports Kafka down in readiness within the probe budget, and recovers', async () => {
+    infra.control('stop', 'kafka');
+    try {
+      const started = Date.now();
+      const down = await eventually(async () => {
+        const state = await readiness(service.url);
+        return state.status === 503 ? state : undefined;
+      }, 15_000);
+      expect(down.body.error?.kafka).toBeDefined();
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
+    } finally {
+      infra.control('start', 'kafka');
+    }
+    await eventually(async () => (await readiness(service.url)).status === 200, 30_000, 500);
+  });
+
+  it('answers malformed JSON and oversized bodies with problem+json 4xx', async () => {
+    const malformed = await fetch(`${service.url}/platform/slow/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"broken":',
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toContain('application/problem+json');
+
+    const huge = await fetch(`${service.url}/platform/slow/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ blob: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('fails readiness first when draining, then finishes in-flight requests on close', async () => {
+    const inFlight = fetch(`${service.url}/platform/slow`).then(async (response) => ({
+      status: response.status,
+      body: await response.json(),
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    service.app.get(ShutdownState).startDraining();
+    expect((await readiness(service.url)).status).toBe(503);
+    expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
+    await service.app.close();
+    expect(await inFlight).toEqual({ status: 200, body: { done: true } });
+    await expect(fetch(`${service.url}/health/live`)).rejects.toThrow();
+  });
+});
