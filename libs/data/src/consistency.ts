@@ -43,3 +43,18 @@ export const consistency = {
     return RequestContext.get<string>(READ_NODE);
   },
 };
+
+/**
+ * Runs `work` as one request would: a fresh request context, with `token` presented if given.
+ * For code outside HTTP (demos, benchmarks, background jobs) that wants the same routing.
+ */
+export async function inConsistencyScope<T>(
+  token: string | undefined,
+  work: () => Promise<T>,
+): Promise<{ result: T; token?: string; readNode?: string }> {
+  return RequestContext.run(async () => {
+    consistency.presented(token);
+    const result = await work();
+    return { result, token: consistency.token(), readNode: consistency.readNode };
+  });
+}

@@ -81,14 +81,14 @@ class ConsistencyInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     consistency.presented(request.headers[CONSISTENCY_TOKEN_HEADER]);
-    return next.handle().pipe(
-      tap(() => {
-        const token = consistency.token();
-        if (token) reply.header(CONSISTENCY_TOKEN_HEADER, token);
-        const node = consistency.readNode;
-        if (node) reply.header(READ_NODE_HEADER, node);
-      }),
-    );
+    const annotate = () => {
+      const token = consistency.token();
+      if (token) reply.header(CONSISTENCY_TOKEN_HEADER, token);
+      const node = consistency.readNode;
+      if (node) reply.header(READ_NODE_HEADER, node);
+    };
+    // On errors too: a 404 read from a stale replica must still say which node answered.
+    return next.handle().pipe(tap({ next: annotate, error: annotate }));
   }
 }
 

@@ -1,6 +1,6 @@
 export { DataModule, DatabaseReadiness, createDatabase, type DataModuleOptions } from './data.module';
 export { Database, type Work, type ReadRoute } from './database';
-export { CONSISTENCY_TOKEN_HEADER, READ_NODE_HEADER } from './consistency';
+export { CONSISTENCY_TOKEN_HEADER, READ_NODE_HEADER, inConsistencyScope } from './consistency';
 export { DatabaseUnavailableError } from './errors';
 export { parseLsn, formatLsn } from './lsn';
 export type { ReplicaState } from './replica-monitor';

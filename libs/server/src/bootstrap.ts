@@ -30,6 +30,14 @@ export interface ServiceOptions {
 export const instanceName = (options: Pick<ServiceOptions, 'name' | 'instanceId' | 'port'>) =>
   options.instanceId ?? `${options.name}@${hostname()}:${options.port}`;
 
+function resolveShutdownState(app: NestFastifyApplication): ShutdownState {
+  try {
+    return app.get(ShutdownState, { strict: false });
+  } catch {
+    return new ShutdownState();
+  }
+}
+
 /** Operational endpoints stay at the root for probes and scrapers; everything else lives under the prefix. */
 const ROOT_ROUTES = ['health/live', 'health/ready', 'metrics'];
 
@@ -58,7 +66,8 @@ export async function createService(
   const latency = httpRequestDuration();
   // preHandler, not onRequest: body parsing runs in the socket's async context and would lose the store.
   fastify.addHook('preHandler', (_request, _reply, done) => RequestContext.run(done));
-  const shutdown = app.get(ShutdownState, { strict: false });
+  // HealthModule provides the shared state; an app without it (a bare test module) still drains correctly.
+  const shutdown = resolveShutdownState(app);
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header(SERVED_BY_HEADER, servedBy);
     reply.header(REQUEST_ID_HEADER, request.id);
