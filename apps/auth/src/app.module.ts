@@ -10,6 +10,7 @@ export const authSpec: PlatformSpec = {
   description: 'Users, credentials, refresh-token families and signing keys.',
   entities: [],
   migrations: [],
+  topics: [],
 };
 
 @Module({})

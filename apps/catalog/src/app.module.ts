@@ -10,6 +10,7 @@ export const catalogSpec: PlatformSpec = {
   description: 'Products and categories.',
   entities: [],
   migrations: [],
+  topics: [],
 };
 
 @Module({})

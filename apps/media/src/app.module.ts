@@ -10,6 +10,7 @@ export const mediaSpec: PlatformSpec = {
   description: 'Uploaded files and their variants.',
   entities: [],
   migrations: [],
+  topics: [],
 };
 
 @Module({})

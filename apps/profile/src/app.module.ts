@@ -10,6 +10,7 @@ export const profileSpec: PlatformSpec = {
   description: 'Public user profiles.',
   entities: [],
   migrations: [],
+  topics: [],
 };
 
 @Module({})

@@ -65,6 +65,16 @@ export const kafkaEnv = {
     .transform(csv)
     .pipe(z.array(hostPort).min(1, 'needs at least one broker')),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /** Prepended to every topic name so several environments can share one cluster (e.g. `staging.`). */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{0,40}$/, 'may only contain letters, digits, . _ -')
+    .default(''),
+  /** Used when the service creates its topics (and their .dlq twins) at start. */
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
+  KAFKA_TOPIC_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
+  /** Handler attempts before an event goes to the dead-letter topic. */
+  KAFKA_CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
 };
 
 export const jwtEnv = {

@@ -48,6 +48,14 @@ export class Database {
     return result;
   }
 
+  /**
+   * A primary transaction for infrastructure code (outbox relay): no consistency bookkeeping and
+   * errors are not translated, so a failure of another system inside `work` keeps its own message.
+   */
+  primaryTransaction<T>(work: Work<T>): Promise<T> {
+    return this.primary.dataSource.transaction(work);
+  }
+
   /** A read that must see the latest committed state (e.g. uniqueness checks before a write). */
   async readPrimary<T>(work: Work<T>): Promise<T> {
     return this.onPrimary('primary:after-write', work);

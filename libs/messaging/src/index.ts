@@ -1,2 +1,6 @@
-export { KafkaModule, KafkaReadiness } from './kafka.module';
+export { MessagingModule, KafkaReadiness, EventConsumers, type MessagingOptions } from './messaging.module';
 export { KafkaConnection, type KafkaOptions } from './kafka.connection';
+export { Outbox } from './outbox';
+export { OutboxRelay } from './relay';
+export { EventConsumer, type ConsumerOptions, type EventHandler, type EventHandlers } from './consumer';
+export { CreateOutboxAndInbox1764300000000 } from './migrations';

@@ -1,9 +1,16 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { dlqTopic } from '@saas/contracts';
 import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
+  /** Topics this service produces or consumes; created (with their .dlq twins) once connected. */
+  topics?: string[];
+  partitions?: number;
+  replicationFactor?: number;
+  /** Prepended to every topic name, so several environments (or test runs) can share one cluster. */
+  topicPrefix?: string;
 }
 
 /**
@@ -52,12 +59,37 @@ export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
     this.connecting ??= this.producer
       .connect()
       .then(() => this.logger.log(`producer connected to ${this.options.brokers.join(',')}`))
+      .then(() => this.ensureTopics())
       .catch((error: Error) => {
         this.logger.warn(`not reachable (${error.message}); retrying every ${retryMs} ms`);
         if (!this.closed) this.retryTimer = setTimeout(() => void this.connect(retryMs), retryMs);
       })
       .finally(() => (this.connecting = undefined));
     return this.connecting;
+  }
+
+  /** The physical name of a logical topic (with the environment prefix). */
+  topic(name: string): string {
+    return `${this.options.topicPrefix ?? ''}${name}`;
+  }
+
+  /** Creates missing topics with explicit partitions and replication (auto-creation is off). */
+  async ensureTopics(): Promise<void> {
+    const topics = [...new Set((this.options.topics ?? []).flatMap((topic) => [this.topic(topic), dlqTopic(this.topic(topic))]))];
+    if (topics.length === 0) return;
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.options.partitions ?? 3,
+        replicationFactor: this.options.replicationFactor ?? 1,
+      })),
+    });
+    this.logger.log(`created topics ${missing.join(', ')}`);
   }
 
   async admin(): Promise<Admin> {

@@ -1,7 +1,7 @@
 import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
 import { databaseEnv, kafkaEnv, loadConfig, redisEnv, serverEnv, type EnvShape } from '@saas/config';
 import { createDatabase, DatabaseReadiness, DataModule, type DataModuleOptions } from '@saas/data';
-import { KafkaModule, KafkaReadiness } from '@saas/messaging';
+import { CreateOutboxAndInbox1764300000000, KafkaReadiness, MessagingModule } from '@saas/messaging';
 import { ObservabilityModule } from '@saas/observability';
 import { RedisModule, RedisReadiness } from '@saas/redis';
 import { HealthModule, instanceName, runService, type ServiceOptions } from '@saas/server';
@@ -15,7 +15,10 @@ export interface PlatformSpec {
   service: string;
   description: string;
   entities: DataModuleOptions['entities'];
-  migrations: DataModuleOptions['migrations'];
+  /** The service's own migrations; the outbox/inbox migration is added for every service. */
+  migrations: NonNullable<DataModuleOptions['migrations']>;
+  /** Kafka topics the service produces or consumes; created with their .dlq twins at start. */
+  topics: string[];
 }
 
 export function serviceOptions(service: string, config: PlatformConfig, description = ''): ServiceOptions {
@@ -36,7 +39,7 @@ function dataOptions(spec: PlatformSpec, config: PlatformConfig): DataModuleOpti
     primaryUrl: config.DATABASE_PRIMARY_URL,
     replicaUrls: config.DATABASE_REPLICA_URLS,
     entities: spec.entities,
-    migrations: spec.migrations,
+    migrations: [CreateOutboxAndInbox1764300000000, ...(spec.migrations as never[])],
     poolSize: config.DATABASE_POOL_SIZE,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -62,7 +65,18 @@ export class PlatformModule {
           commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
           connectionName: spec.service,
         }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? spec.service }),
+        MessagingModule.forRoot({
+          service: spec.service,
+          source: `/${spec.service}`,
+          primaryUrl: config.DATABASE_PRIMARY_URL,
+          brokers: config.KAFKA_BROKERS,
+          clientId: config.KAFKA_CLIENT_ID ?? spec.service,
+          topics: spec.topics,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          partitions: config.KAFKA_TOPIC_PARTITIONS,
+          replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+          consumerMaxAttempts: config.KAFKA_CONSUMER_MAX_ATTEMPTS,
+        }),
         HealthModule.forRoot([DatabaseReadiness, RedisReadiness, KafkaReadiness]),
       ],
     };

@@ -65,7 +65,13 @@ export async function createService(
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   const latency = httpRequestDuration();
   // preHandler, not onRequest: body parsing runs in the socket's async context and would lose the store.
-  fastify.addHook('preHandler', (_request, _reply, done) => RequestContext.run(done));
+  fastify.addHook('preHandler', (request, _reply, done) =>
+    RequestContext.run(() => {
+      const traceparent = request.headers.traceparent;
+      RequestContext.setTrace({ requestId: request.id, traceparent: typeof traceparent === 'string' ? traceparent : undefined });
+      done();
+    }),
+  );
   // HealthModule provides the shared state; an app without it (a bare test module) still drains correctly.
   const shutdown = resolveShutdownState(app);
   fastify.addHook('onSend', async (request, reply, payload) => {

@@ -5,6 +5,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * Opened by a Fastify onRequest hook around the rest of the request, so any code running for a
  * request can read it without threading it through every call.
  */
+const TRACE = Symbol('trace');
+
 export class RequestContext {
   private static readonly storage = new AsyncLocalStorage<Map<symbol, unknown>>();
 
@@ -18,6 +20,15 @@ export class RequestContext {
 
   static set(key: symbol, value: unknown): void {
     RequestContext.storage.getStore()?.set(key, value);
+  }
+
+  /** W3C trace context and request id of the current request, to carry into events and outgoing calls. */
+  static trace(): { traceparent?: string; requestId?: string } {
+    return RequestContext.get<{ traceparent?: string; requestId?: string }>(TRACE) ?? {};
+  }
+
+  static setTrace(trace: { traceparent?: string; requestId?: string }): void {
+    RequestContext.set(TRACE, trace);
   }
 
   static get active(): boolean {

@@ -35,7 +35,7 @@ describe('platform wiring against real dependencies', () => {
     const config = loadConfig(platformEnv, serviceEnv(db));
     service = await bootService('platform', {
       module: class PlatformTestApp {},
-      imports: [PlatformModule.forRoot({ service: 'platform', description: '', entities: [], migrations: [] }, config), SlowModule],
+      imports: [PlatformModule.forRoot({ service: 'platform', description: '', entities: [], migrations: [], topics: [] }, config), SlowModule],
     });
     await eventually(async () => (await readiness(service.url)).status === 200, 20_000);
   });

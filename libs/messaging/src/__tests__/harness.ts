@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS, type Envelope } from '@saas/contracts';
+import { createDatabase, type Database } from '@saas/data';
+import { createTestDatabase, infra, sql, uniqueName, type TestDatabase } from '@saas/testing';
+import { CreateOutboxAndInbox1764300000000, EventConsumer, KafkaConnection, Outbox, OutboxRelay, type EventHandlers } from '../index';
+
+/** A service database with the outbox/inbox migration applied, plus an `effects` table for consumers. */
+export async function serviceDatabase(name: string): Promise<{ test: TestDatabase; db: Database; close(): Promise<void> }> {
+  const test = await createTestDatabase(name);
+  const db = createDatabase({
+    service: name,
+    primaryUrl: test.primaryUrl,
+    replicaUrls: [],
+    entities: [],
+    migrations: [CreateOutboxAndInbox1764300000000],
+    poolSize: 8,
+    connectTimeoutMs: 1_000,
+    statementTimeoutMs: 10_000,
+    replicaMaxLagBytes: 1e9,
+  });
+  await db.primary.start();
+  await db.primary.dataSource.runMigrations();
+  await sql(test.primaryUrl, 'create table effects (id bigserial primary key, event_id uuid not null, key text not null, seq int not null)');
+  return {
+    test,
+    db,
+    close: async () => {
+      await db.primary.close();
+      await test.drop();
+    },
+  };
+}
+
+export function kafkaConnection(prefix: string, clientId = 'messaging-test'): KafkaConnection {
+  return new KafkaConnection({
+    brokers: [infra.kafkaBrokers],
+    clientId,
+    topics: [TOPICS.product],
+    topicPrefix: prefix,
+    partitions: 3,
+    replicationFactor: 1,
+  });
+}
+
+export const uniquePrefix = () => `${uniqueName('t')}.`;
+
+/** Writes a "product updated" event whose price carries a per-key sequence number (to check ordering). */
+export async function writeProductEvent(db: Database, outbox: Outbox, productId: string, seq: number): Promise<string> {
+  return db.write((em) =>
+    outbox.publish(em, 'catalog.product.updated.v1', productId, {
+      productId,
+      name: `product ${seq}`,
+      priceCents: seq,
+      categoryId: null,
+      imageAssetIds: [],
+    }),
+  );
+}
+
+/** Handler that records the effect in the same transaction as the inbox row. */
+export const recordEffect: EventHandlers = {
+  'catalog.product.updated.v1': async (event, em) => {
+    await em.query('insert into effects (event_id, key, seq) values ($1, $2, $3)', [event.id, event.data.productId, event.data.priceCents]);
+  },
+};
+
+export function consumer(db: Database, kafka: KafkaConnection, handlers: EventHandlers, group = uniqueName('group'), maxAttempts = 3) {
+  return new EventConsumer(db, kafka, { group, topics: [TOPICS.product], handlers, maxAttempts, retryBaseMs: 20, sessionTimeoutMs: 6_000 });
+}
+
+export function relay(db: Database, kafka: KafkaConnection, primaryUrl: string) {
+  return new OutboxRelay(db, kafka, { service: 'test', primaryUrl, pollMs: 200 });
+}
+
+export const newKey = () => randomUUID();
+export type { Envelope };

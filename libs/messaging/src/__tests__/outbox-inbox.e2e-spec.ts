@@ -1,0 +1,182 @@
+import { createEvent, dlqTopic, TOPICS, toKafkaMessage } from '@saas/contracts';
+import { eventually, infra, sql, uniqueName } from '@saas/testing';
+import type { KafkaMessage } from 'kafkajs';
+import type { KafkaConnection, Outbox } from '../index';
+import { Outbox as OutboxClass } from '../index';
+import { consumer, kafkaConnection, newKey, recordEffect, relay, serviceDatabase, uniquePrefix, writeProductEvent } from './harness';
+
+type Db = Awaited<ReturnType<typeof serviceDatabase>>;
+
+async function effects(db: Db) {
+  return sql<{ event_id: string; key: string; seq: number }>(db.test.primaryUrl, 'select event_id, key, seq from effects order by id');
+}
+
+/** Reads every message of a topic from the beginning with a throwaway group. */
+async function readTopic(kafka: KafkaConnection, topic: string, expected: number): Promise<KafkaMessage[]> {
+  const reader = kafka.kafka.consumer({ groupId: uniqueName('reader') });
+  const messages: KafkaMessage[] = [];
+  await reader.connect();
+  await reader.subscribe({ topic, fromBeginning: true });
+  await reader.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  try {
+    await eventually(async () => messages.length >= expected, 20_000);
+  } finally {
+    await reader.disconnect();
+  }
+  return messages;
+}
+
+describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
+  let producerDb: Db;
+  let consumerDb: Db;
+  let kafka: KafkaConnection;
+  let outbox: Outbox;
+  const prefix = uniquePrefix();
+
+  beforeAll(async () => {
+    producerDb = await serviceDatabase('outbox');
+    consumerDb = await serviceDatabase('inbox');
+    kafka = kafkaConnection(prefix);
+    await kafka.connect();
+    outbox = new OutboxClass('/catalog', prefix);
+  });
+
+  afterAll(async () => {
+    await kafka?.onApplicationShutdown();
+    await producerDb?.close();
+    await consumerDb?.close();
+  });
+
+  it('loses nothing while Kafka is down: 500 writes, then every event applied exactly once, in order per key', async () => {
+    const keys = Array.from({ length: 25 }, newKey);
+    const sink = consumer(consumerDb.db, kafka, recordEffect);
+    const publisher = relay(producerDb.db, kafka, producerDb.test.primaryUrl);
+    infra.control('stop', 'kafka');
+    try {
+      for (let seq = 1; seq <= 20; seq++) {
+        await Promise.all(keys.map((key) => writeProductEvent(producerDb.db, outbox, key, seq)));
+      }
+      const [{ pending }] = await sql<{ pending: number }>(
+        producerDb.test.primaryUrl,
+        'select count(*)::int as pending from outbox where published_at is null',
+      );
+      expect(pending).toBe(500);
+      publisher.start(); // relay runs (and backs off) while Kafka is down
+    } finally {
+      infra.control('start', 'kafka');
+    }
+    await kafka.connect();
+    await sink.start();
+    try {
+      await eventually(async () => (await effects(consumerDb)).length >= 500, 60_000, 250);
+      const applied = await effects(consumerDb);
+      expect(applied).toHaveLength(500);
+      expect(new Set(applied.map((row) => row.event_id)).size).toBe(500);
+      for (const key of keys) {
+        expect(applied.filter((row) => row.key === key).map((row) => row.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      }
+      const [{ unpublished }] = await sql<{ unpublished: number }>(
+        producerDb.test.primaryUrl,
+        'select count(*)::int as unpublished from outbox where published_at is null',
+      );
+      expect(unpublished).toBe(0);
+    } finally {
+      await publisher.stop();
+      await sink.stop();
+    }
+  });
+
+  it('applies an event delivered twice only once (inbox)', async () => {
+    await sql(consumerDb.test.primaryUrl, 'truncate effects');
+    const key = newKey();
+    const event = createEvent('catalog.product.updated.v1', {
+      source: '/catalog',
+      subject: key,
+      data: { productId: key, name: 'dup', priceCents: 1, categoryId: null, imageAssetIds: [] },
+    });
+    const message = toKafkaMessage(event);
+    await kafka.producer.send({ topic: kafka.topic(TOPICS.product), messages: [message, message] });
+    const sink = consumer(consumerDb.db, kafka, recordEffect);
+    await sink.start();
+    try {
+      await eventually(async () => (await effects(consumerDb)).some((row) => row.key === key), 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // give the duplicate time to (not) apply
+      expect((await effects(consumerDb)).filter((row) => row.key === key)).toHaveLength(1);
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('dead-letters a poison event after N attempts and keeps the partition flowing', async () => {
+    const key = newKey();
+    let poisonAttempts = 0;
+    const sink = consumer(consumerDb.db, kafka, {
+      'catalog.product.updated.v1': async (event, em) => {
+        if (event.data.name === 'poison') {
+          poisonAttempts++;
+          throw new Error('handler always fails for this one');
+        }
+        await recordEffect['catalog.product.updated.v1']!(event, em);
+      },
+    });
+    const poison = createEvent('catalog.product.updated.v1', {
+      source: '/catalog',
+      subject: key,
+      data: { productId: key, name: 'poison', priceCents: 0, categoryId: null, imageAssetIds: [] },
+    });
+    const later = [1, 2, 3].map((seq) =>
+      createEvent('catalog.product.updated.v1', {
+        source: '/catalog',
+        subject: key,
+        data: { productId: key, name: `later ${seq}`, priceCents: seq, categoryId: null, imageAssetIds: [] },
+      }),
+    );
+    // Same key, so the same partition: the later events queue behind the poison one.
+    await kafka.producer.send({ topic: kafka.topic(TOPICS.product), messages: [poison, ...later].map(toKafkaMessage) });
+    await sink.start();
+    try {
+      await eventually(async () => (await effects(consumerDb)).filter((row) => row.key === key).length === 3, 20_000);
+      expect(poisonAttempts).toBe(3);
+      const dead = (await readTopic(kafka, dlqTopic(kafka.topic(TOPICS.product)), 1)).find(
+        (message) => message.headers?.ce_id?.toString() === poison.id,
+      );
+      expect(dead).toBeDefined();
+      expect(dead!.headers!['dlq-reason']!.toString()).toBe('handler always fails for this one');
+      expect(dead!.headers!['dlq-attempts']!.toString()).toBe('3');
+      expect(dead!.headers!['dlq-source-topic']!.toString()).toBe(kafka.topic(TOPICS.product));
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('rejects events with a wrong type, version or schema to the DLQ with a reason, without crashing', async () => {
+    const key = newKey();
+    const valid = createEvent('catalog.product.updated.v1', {
+      source: '/catalog',
+      subject: key,
+      data: { productId: key, name: 'valid', priceCents: 5, categoryId: null, imageAssetIds: [] },
+    });
+    const base = toKafkaMessage(valid);
+    const bad = [
+      { ...base, headers: { ...base.headers, ce_id: newKey(), ce_type: 'catalog.product.exploded.v1' } },
+      { ...base, headers: { ...base.headers, ce_id: newKey(), ce_type: 'catalog.product.updated.v7' } },
+      { ...base, headers: { ...base.headers, ce_id: newKey() }, value: JSON.stringify({ productId: key, priceCents: -1 }) },
+    ];
+    const sink = consumer(consumerDb.db, kafka, recordEffect);
+    await kafka.producer.send({ topic: kafka.topic(TOPICS.product), messages: [...bad, base] });
+    await sink.start();
+    try {
+      await eventually(async () => (await effects(consumerDb)).some((row) => row.key === key), 20_000);
+      const reasons = (await readTopic(kafka, dlqTopic(kafka.topic(TOPICS.product)), 4))
+        .filter((message) => message.key?.toString() === key)
+        .map((message) => message.headers!['dlq-reason']!.toString());
+      expect(reasons).toEqual([
+        expect.stringMatching(/unknown event type 'catalog.product.exploded.v1'/),
+        expect.stringMatching(/unknown event type 'catalog.product.updated.v7'/),
+        expect.stringMatching(/priceCents.*greater than or equal to 0|name/),
+      ]);
+    } finally {
+      await sink.stop();
+    }
+  });
+});

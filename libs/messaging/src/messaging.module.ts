@@ -1,0 +1,150 @@
+import {
+  DynamicModule,
+  Global,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { Database } from '@saas/data';
+import type { ReadinessCheck } from '@saas/server';
+import { EventConsumer, type ConsumerOptions } from './consumer';
+import { KafkaConnection, type KafkaOptions } from './kafka.connection';
+import { Outbox } from './outbox';
+import { OutboxRelay } from './relay';
+
+export interface MessagingOptions extends KafkaOptions {
+  /** CloudEvents `source` of this service's events, e.g. `/catalog`. */
+  source: string;
+  service: string;
+  primaryUrl: string;
+  consumerMaxAttempts: number;
+  relay?: { enabled?: boolean; pollMs?: number; batchSize?: number };
+}
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Ready when the producer is connected and a broker answers a metadata request, within the probe budget. */
+@Injectable()
+export class KafkaReadiness implements ReadinessCheck {
+  readonly key = 'kafka';
+
+  constructor(
+    private readonly kafka: KafkaConnection,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  async check() {
+    const indicator = this.indicators.check(this.key);
+    if (!this.kafka.connected) return indicator.down({ reason: 'producer not connected' });
+    try {
+      const cluster = await withTimeout(
+        this.kafka.admin().then((admin) => admin.describeCluster()),
+        READINESS_TIMEOUT_MS,
+        'metadata request',
+      );
+      return indicator.up({ brokers: cluster.brokers.length });
+    } catch (error) {
+      return indicator.down({ reason: (error as Error).message });
+    }
+  }
+}
+
+/**
+ * The service's consumers. Feature modules register handlers in their constructor or onModuleInit;
+ * all start after bootstrap (retrying while Kafka is down) and stop before the database pools close.
+ */
+@Injectable()
+export class EventConsumers implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly consumers: EventConsumer[] = [];
+  private readonly logger = new Logger('EventConsumers');
+  private stopping = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly kafka: KafkaConnection,
+    private readonly options: MessagingOptions,
+  ) {}
+
+  register(options: Omit<ConsumerOptions, 'maxAttempts'> & { maxAttempts?: number }): EventConsumer {
+    const consumer = new EventConsumer(this.db, this.kafka, { maxAttempts: this.options.consumerMaxAttempts, ...options });
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  onApplicationBootstrap(): void {
+    for (const consumer of this.consumers) void this.startWithRetry(consumer);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+  }
+
+  private async startWithRetry(consumer: EventConsumer): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.kafka.ensureTopics();
+        await consumer.start();
+        return;
+      } catch (error) {
+        this.logger.warn(`${consumer.options.group} cannot start yet (${(error as Error).message}); retrying`);
+        await consumer.stop().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+    }
+  }
+}
+
+@Injectable()
+class RelayLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(private readonly relay: OutboxRelay) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.relay.stop();
+  }
+}
+
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingOptions): DynamicModule {
+    const relayEnabled = options.relay?.enabled !== false;
+    return {
+      module: MessagingModule,
+      imports: [TerminusModule],
+      providers: [
+        { provide: KafkaConnection, useFactory: () => new KafkaConnection(options) },
+        KafkaReadiness,
+        { provide: Outbox, useFactory: () => new Outbox(options.source, options.topicPrefix) },
+        {
+          provide: OutboxRelay,
+          useFactory: (db: Database, kafka: KafkaConnection) =>
+            new OutboxRelay(db, kafka, { service: options.service, primaryUrl: options.primaryUrl, ...options.relay }),
+          inject: [Database, KafkaConnection],
+        },
+        {
+          provide: EventConsumers,
+          useFactory: (db: Database, kafka: KafkaConnection) => new EventConsumers(db, kafka, options),
+          inject: [Database, KafkaConnection],
+        },
+        ...(relayEnabled ? [RelayLifecycle] : []),
+      ],
+      exports: [KafkaConnection, KafkaReadiness, Outbox, OutboxRelay, EventConsumers],
+    };
+  }
+}

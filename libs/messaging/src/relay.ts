@@ -1,0 +1,160 @@
+import { Logger } from '@nestjs/common';
+import type { Database } from '@saas/data';
+import { counter, gauge } from '@saas/observability';
+import { Client } from 'pg';
+import type { KafkaConnection } from './kafka.connection';
+import { OUTBOX_CHANNEL } from './outbox';
+
+interface OutboxRow {
+  seq: string;
+  topic: string;
+  key: string;
+  message: { value: string; headers: Record<string, string> };
+}
+
+export interface RelayOptions {
+  service: string;
+  primaryUrl: string;
+  batchSize?: number;
+  pollMs?: number;
+  maxBackoffMs?: number;
+}
+
+// One advisory lock per database: one relay publishes at a time, so events leave in commit order per key.
+const RELAY_LOCK = 0x5aa5_0b0c;
+
+/**
+ * Publishes outbox rows to Kafka in commit order and marks them sent, in one primary transaction.
+ * Every replica runs a relay; the advisory lock lets one publish while the others stand by, and
+ * `FOR UPDATE` keeps a row from being sent twice in the normal case. A crash between send and commit
+ * re-sends the batch: consumers are idempotent (inbox), so delivery is at-least-once, effects once.
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger('OutboxRelay');
+  private readonly published = counter('outbox_published_total', 'Events published from the outbox');
+  private readonly backlog = gauge('outbox_backlog', 'Unpublished events in the outbox');
+  private readonly oldest = gauge('outbox_oldest_age_seconds', 'Age of the oldest unpublished event');
+  private stopped = true;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private listener?: Client;
+  private lastStats = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly kafka: KafkaConnection,
+    private readonly options: RelayOptions,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.listen();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Publishes at most one batch; returns how many events left. Exposed for tests and benchmarks. */
+  async drainOnce(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 200;
+    return this.db.primaryTransaction(async (em) => {
+      const [{ locked }] = await em.query('select pg_try_advisory_xact_lock($1) as locked', [RELAY_LOCK]);
+      if (!locked) return 0;
+      const rows: OutboxRow[] = await em.query(
+        'select seq, topic, key, message from outbox where published_at is null order by seq limit $1 for update',
+        [batchSize],
+      );
+      if (rows.length === 0) return 0;
+      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      for (const row of rows) {
+        const messages = byTopic.get(row.topic) ?? [];
+        messages.push({ key: row.key, value: row.message.value, headers: row.message.headers });
+        byTopic.set(row.topic, messages);
+      }
+      await this.kafka.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await em.query('update outbox set published_at = now() where seq = any($1::bigint[])', [rows.map((row) => row.seq)]);
+      this.published.inc(rows.length);
+      return rows.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 1_000;
+    const maxBackoffMs = this.options.maxBackoffMs ?? 5_000;
+    let backoff = 0;
+    while (!this.stopped) {
+      try {
+        if (!this.kafka.connected) throw new Error('kafka producer not connected');
+        const sent = await this.drainOnce();
+        if (backoff > 0) this.logger.log('publishing again');
+        backoff = 0;
+        await this.refreshStats();
+        if (sent === (this.options.batchSize ?? 200)) continue;
+        await this.sleep(pollMs);
+      } catch (error) {
+        backoff = Math.min(maxBackoffMs, backoff ? backoff * 2 : 100);
+        if (backoff === maxBackoffMs || backoff === 100) {
+          this.logger.warn(`cannot publish (${(error as Error).message}); retrying with backoff up to ${maxBackoffMs} ms`);
+        }
+        await this.refreshStats().catch(() => undefined);
+        await this.sleep(backoff, false);
+      }
+    }
+  }
+
+  private async refreshStats(): Promise<void> {
+    if (Date.now() - this.lastStats < 1_000) return;
+    this.lastStats = Date.now();
+    const [row] = await this.db.readPrimary((em) =>
+      em.query(
+        `select count(*)::int as pending, coalesce(extract(epoch from now() - min(created_at)), 0)::float as age
+           from outbox where published_at is null`,
+      ),
+    );
+    this.backlog.set(row.pending);
+    this.oldest.set(row.age);
+  }
+
+  /** Waits for `ms`, or less when a commit NOTIFYs (unless `wakeable` is false, as during backoff). */
+  private sleep(ms: number, wakeable = true): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = this.stopped ? undefined : () => (wakeable || this.stopped ? done() : undefined);
+      if (this.stopped) done();
+    });
+  }
+
+  /** LISTEN on a dedicated connection; reconnects in the background. Polling covers any gap. */
+  private async listen(): Promise<void> {
+    while (!this.stopped) {
+      const client = new Client({ connectionString: this.options.primaryUrl, connectionTimeoutMillis: 2_000, application_name: `${this.options.service}-relay` });
+      try {
+        await client.connect();
+        this.listener = client;
+        client.on('notification', () => this.wake?.());
+        await client.query(`listen ${OUTBOX_CHANNEL}`);
+        await new Promise<void>((resolve) => {
+          client.on('error', () => resolve());
+          client.on('end', () => resolve());
+        });
+      } catch {
+        // The primary is down; the polling loop handles backoff, retry LISTEN shortly.
+      }
+      await client.end().catch(() => undefined);
+      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
