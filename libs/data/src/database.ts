@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { counter } from '@saas/observability';
+import { RequestContext } from '@saas/server';
 import type { EntityManager } from 'typeorm';
 import { consistency } from './consistency';
 import { DatabaseUnavailableError, isUnavailable } from './errors';
@@ -36,9 +37,12 @@ export class Database {
     let result: T;
     try {
       result = await this.primary.dataSource.transaction(work);
-      const [row] = await this.primary.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
-      const lsn = parseLsn(row?.lsn);
-      if (lsn !== undefined) consistency.wroteAt(lsn);
+      // Only a request can hand a token back; background writers (consumers) skip the round trip.
+      if (RequestContext.active) {
+        const [row] = await this.primary.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+        const lsn = parseLsn(row?.lsn);
+        if (lsn !== undefined) consistency.wroteAt(lsn);
+      }
     } catch (error) {
       this.writes.inc({ outcome: 'error' });
       if (isUnavailable(error) || !this.primary.ready) throw new DatabaseUnavailableError('primary');

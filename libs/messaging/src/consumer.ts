@@ -56,8 +56,11 @@ export class EventConsumer {
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics.map((topic) => this.kafka.topic(topic)), fromBeginning: true });
     await consumer.run({
+      // Offsets are resolved only after the effect commits; committing them in batches is safe
+      // because a redelivered event is recognised by the inbox.
       autoCommit: true,
-      autoCommitThreshold: 1,
+      autoCommitThreshold: 100,
+      autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.eachBatch(payload),
     });

@@ -1,0 +1,51 @@
+/**
+ * A consumer replica in its own process, for the rebalance test: node -r @swc-node/register consumer-worker.ts
+ * Env: PRIMARY_URL, KAFKA_BROKERS, TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS. SIGTERM stops it gracefully.
+ */
+import { TOPICS } from '@saas/contracts';
+import { createDatabase } from '@saas/data';
+import { EventConsumer, KafkaConnection } from '../index';
+
+async function main() {
+  const env = process.env as Record<string, string>;
+  const db = createDatabase({
+    service: 'worker',
+    primaryUrl: env.PRIMARY_URL,
+    replicaUrls: [],
+    entities: [],
+    poolSize: 2,
+    connectTimeoutMs: 1_000,
+    statementTimeoutMs: 10_000,
+    replicaMaxLagBytes: 1e9,
+  });
+  await db.primary.start();
+  const kafka = new KafkaConnection({ brokers: [env.KAFKA_BROKERS], clientId: `worker-${process.pid}`, topicPrefix: env.TOPIC_PREFIX });
+  await kafka.connect();
+  const delay = Number(env.HANDLER_DELAY_MS ?? 0);
+  const consumer = new EventConsumer(db, kafka, {
+    group: env.GROUP,
+    topics: [TOPICS.product],
+    maxAttempts: 3,
+    sessionTimeoutMs: 6_000,
+    handlers: {
+      'catalog.product.updated.v1': async (event, em) => {
+        await em.query('insert into effects (event_id, key, seq) values ($1, $2, $3)', [event.id, event.data.productId, event.data.priceCents]);
+        await new Promise((resolve) => setTimeout(resolve, delay)); // inside the transaction: a kill here rolls back
+      },
+    },
+  });
+  await consumer.start();
+  process.stdout.write('started\n');
+  process.once('SIGTERM', async () => {
+    await consumer.stop();
+    await kafka.onApplicationShutdown();
+    await db.primary.close();
+    process.stdout.write('stopped\n');
+    process.exit(0);
+  });
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});
