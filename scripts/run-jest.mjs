@@ -16,7 +16,7 @@ const reports = join(root, 'reports', 'jest');
 mkdirSync(reports, { recursive: true });
 
 // Integration tests find the local infrastructure through the file `infra up` writes.
-const envFile = join(root, '.local', 'infra.env');
+const envFile = process.env.INFRA_ENV_FILE ?? join(root, '.local', 'infra.env');
 const env = { ...process.env };
 if (existsSync(envFile)) {
   for (const line of readFileSync(envFile, 'utf8').split('\n')) {

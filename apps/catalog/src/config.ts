@@ -1,5 +1,4 @@
-import { jwtEnv } from '@saas/config';
 import { platformEnv } from '@saas/platform';
 
 /** Every setting the catalog service reads; validated at start (see libs/config). */
-export const catalogEnv = { ...platformEnv, ...jwtEnv };
+export const catalogEnv = { ...platformEnv };

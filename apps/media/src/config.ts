@@ -1,5 +1,4 @@
-import { jwtEnv } from '@saas/config';
 import { platformEnv } from '@saas/platform';
 
 /** Every setting the media service reads; validated at start (see libs/config). */
-export const mediaEnv = { ...platformEnv, ...jwtEnv };
+export const mediaEnv = { ...platformEnv };

@@ -1,5 +1,4 @@
-import { jwtEnv } from '@saas/config';
 import { platformEnv } from '@saas/platform';
 
 /** Every setting the profile service reads; validated at start (see libs/config). */
-export const profileEnv = { ...platformEnv, ...jwtEnv };
+export const profileEnv = { ...platformEnv };

@@ -81,6 +81,14 @@ export const jwtEnv = {
   JWT_ISSUER: z.string().url('must be the issuer URL, e.g. http://localhost:8080/auth'),
   JWT_AUDIENCE: z.string().min(1),
   JWKS_URL: z.string().url('must be the URL of the auth service JWKS'),
+  /**
+   * When Redis (the revocation list) is unreachable: true accepts tokens (availability; bounded by the
+   * short access-token lifetime), false rejects every token (consistency). See README, "CAP choices".
+   */
+  AUTH_REVOCATION_FAIL_OPEN: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
 };
 
 export type EnvShape = Record<string, z.ZodTypeAny>;

@@ -1,5 +1,6 @@
 import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
-import { databaseEnv, kafkaEnv, loadConfig, redisEnv, serverEnv, type EnvShape } from '@saas/config';
+import { AuthModule } from '@saas/auth';
+import { databaseEnv, jwtEnv, kafkaEnv, loadConfig, redisEnv, serverEnv, type EnvShape } from '@saas/config';
 import { createDatabase, DatabaseReadiness, DataModule, type DataModuleOptions } from '@saas/data';
 import { CreateOutboxAndInbox1764300000000, KafkaReadiness, MessagingModule } from '@saas/messaging';
 import { ObservabilityModule } from '@saas/observability';
@@ -7,7 +8,7 @@ import { RedisModule, RedisReadiness } from '@saas/redis';
 import { HealthModule, instanceName, runService, type ServiceOptions } from '@saas/server';
 
 /** The settings every service validates at start. Apps spread this and add their own. */
-export const platformEnv = { ...serverEnv, ...databaseEnv, ...redisEnv, ...kafkaEnv } satisfies EnvShape;
+export const platformEnv = { ...serverEnv, ...databaseEnv, ...redisEnv, ...kafkaEnv, ...jwtEnv } satisfies EnvShape;
 
 export type PlatformConfig = ReturnType<typeof loadConfig<typeof platformEnv>>;
 
@@ -47,7 +48,7 @@ function dataOptions(spec: PlatformSpec, config: PlatformConfig): DataModuleOpti
   };
 }
 
-/** Logging, metrics, health, Postgres (primary + replicas), Redis and Kafka, wired the same way in every service. */
+/** Logging, metrics, health, Postgres (primary + replicas), Redis, Kafka and JWT verification, wired the same way in every service. */
 @Module({})
 export class PlatformModule {
   static forRoot(spec: PlatformSpec, config: PlatformConfig): DynamicModule {
@@ -76,6 +77,12 @@ export class PlatformModule {
           partitions: config.KAFKA_TOPIC_PARTITIONS,
           replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
           consumerMaxAttempts: config.KAFKA_CONSUMER_MAX_ATTEMPTS,
+        }),
+        AuthModule.forRoot({
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          jwksUrl: config.JWKS_URL,
+          revocationFailOpen: config.AUTH_REVOCATION_FAIL_OPEN,
         }),
         HealthModule.forRoot([DatabaseReadiness, RedisReadiness, KafkaReadiness]),
       ],

@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# A real Kubernetes control plane without containers, on loopback only:
+#   etcd -> kube-apiserver (TLS, RBAC, self-made PKI) -> kube-controller-manager + kube-scheduler
+#   -> kwok, which plays the kubelets: fake nodes whose pods become Running/Ready (Jobs complete).
+# Binaries come from scripts/k8s/build.sh (.local/tools/bin). Nothing listens beyond 127.0.0.1.
+#
+#   bash scripts/k8s/control-plane.sh up       # build if needed, start what is not running, wait until ready
+#   bash scripts/k8s/control-plane.sh status   # what runs, with pids and health
+#   bash scripts/k8s/control-plane.sh env      # eval "$(bash scripts/k8s/control-plane.sh env)" -> KUBECONFIG, PATH
+#   bash scripts/k8s/control-plane.sh down     # stop everything (data kept)
+#   bash scripts/k8s/control-plane.sh reset    # stop everything and delete the state (PKI, etcd data, logs)
+#
+# Settings (environment): K8S_STATE_DIR (default .local/k8s), K8S_PORT_BASE (default 16440: etcd +0/+1,
+# apiserver +3, controller-manager +7, scheduler +9, kwok +5), K8S_NODES (default 3).
+# Two clusters with different K8S_STATE_DIR and K8S_PORT_BASE run side by side (the tests use their own).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BIN="${K8S_TOOLS_BIN:-$ROOT/.local/tools/bin}"
+STATE="${K8S_STATE_DIR:-$ROOT/.local/k8s}"
+case "$STATE" in /*) ;; *) STATE="$ROOT/$STATE" ;; esac
+BASE="${K8S_PORT_BASE:-16440}"
+NODES="${K8S_NODES:-3}"
+HOST=127.0.0.1
+ETCD_PORT=$((BASE + 0)) ETCD_PEER_PORT=$((BASE + 1)) API_PORT=$((BASE + 3)) KWOK_PORT=$((BASE + 5))
+KCM_PORT=$((BASE + 7)) SCHED_PORT=$((BASE + 9))
+PKI="$STATE/pki" LOGS="$STATE/logs" RUN="$STATE/run"
+KUBECONFIG_ADMIN="$STATE/kubeconfig"
+SERVICE_CIDR="10.96.0.0/16"
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+
+log() { echo "control-plane: $*" >&2; }
+die() { echo "control-plane: $*" >&2; exit 1; }
+
+pid_of() { cat "$RUN/$1.pid" 2>/dev/null || true; }
+alive() { # alive <component>: its recorded pid runs and is that binary (not a recycled pid)
+  local pid; pid="$(pid_of "$1")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$BIN/$1"* ]]
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# ---------------------------------------------------------------------------------------------- PKI
+pki() {
+  mkdir -p "$PKI"
+  [[ -f "$PKI/done" ]] && return 0
+  log "creating PKI in $PKI"
+  local o=(-nodes -sha256)
+  (
+    cd "$PKI"
+    openssl req -x509 -newkey rsa:2048 "${o[@]}" -days 3650 -keyout ca.key -out ca.crt -subj "/CN=saas-starter-local-ca" 2>/dev/null
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    # sign <name> <subject> <extensions>
+    sign() {
+      openssl req -newkey rsa:2048 "${o[@]}" -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
+      printf '%s\n' "$3" >"$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
+        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+      rm -f "$1.csr" "$1.ext"
+    }
+    local serving="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth"
+    local client="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+    sign apiserver "/CN=kube-apiserver" "$serving
+subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    sign kwok-serving "/CN=kwok" "$serving
+subjectAltName=IP:127.0.0.1,DNS:localhost"
+    sign admin "/O=system:masters/CN=kubernetes-admin" "$client"
+    sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
+    sign controller-manager "/CN=system:kube-controller-manager" "$client"
+    sign scheduler "/CN=system:kube-scheduler" "$client"
+    sign kwok "/O=system:masters/CN=kwok-controller" "$client"
+    chmod 600 ./*.key
+  )
+  touch "$PKI/done"
+}
+
+kubeconfig() { # kubeconfig <file> <cert name> <user name>
+  cat >"$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: saas-starter-local
+  cluster:
+    server: https://$HOST:$API_PORT
+    certificate-authority: $PKI/ca.crt
+users:
+- name: $3
+  user:
+    client-certificate: $PKI/$2.crt
+    client-key: $PKI/$2.key
+contexts:
+- name: saas-starter-local
+  context:
+    cluster: saas-starter-local
+    user: $3
+    namespace: default
+current-context: saas-starter-local
+EOF
+  chmod 600 "$1"
+}
+
+# ------------------------------------------------------------------------------------------ startup
+start() { # start <component> <args...>: in its own session, logs in $LOGS/<component>.log
+  local name="$1"; shift
+  if alive "$name"; then log "$name already running (pid $(pid_of "$name"))"; return 0; fi
+  [[ -x "$BIN/$name" ]] || die "$BIN/$name is missing: run bash scripts/k8s/build.sh"
+  log "starting $name"
+  setsid "$BIN/$name" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+wait_for() { # wait_for <component> <seconds> <command...>
+  local name="$1" timeout="$2"; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ! alive "$name"; then
+      tail -n 30 "$LOGS/$name.log" >&2 || true
+      die "$name exited during startup (log: $LOGS/$name.log)"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 30 "$LOGS/$name.log" >&2 || true
+      die "$name not ready after ${timeout}s (log: $LOGS/$name.log)"
+    fi
+    sleep 0.5
+  done
+}
+
+admin_curl() { curl -fsS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$@"; }
+kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
+
+check_ports() {
+  local p name
+  for pair in "etcd:$ETCD_PORT" "etcd:$ETCD_PEER_PORT" "kube-apiserver:$API_PORT" "kwok:$KWOK_PORT" \
+    "kube-controller-manager:$KCM_PORT" "kube-scheduler:$SCHED_PORT"; do
+    name="${pair%%:*}" p="${pair##*:}"
+    if ! alive "$name" && ! port_free "$p"; then
+      die "port $HOST:$p (for $name) is taken by another process; choose another K8S_PORT_BASE"
+    fi
+  done
+}
+
+nodes_manifest() {
+  local i
+  for ((i = 0; i < NODES; i++)); do
+    cat <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-$i
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/arch: amd64
+    kubernetes.io/hostname: kwok-node-$i
+    kubernetes.io/os: linux
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: ""
+    topology.kubernetes.io/zone: zone-$((i % 3))
+    type: kwok
+spec:
+  taints: []
+status:
+  allocatable: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 100Gi}
+  capacity: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 100Gi}
+  nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
+EOF
+  done
+}
+
+up() {
+  bash "$ROOT/scripts/k8s/build.sh" >&2
+  mkdir -p "$LOGS" "$RUN" "$STATE/etcd"
+  check_ports
+  pki
+  kubeconfig "$KUBECONFIG_ADMIN" admin kubernetes-admin
+  kubeconfig "$STATE/controller-manager.kubeconfig" controller-manager system:kube-controller-manager
+  kubeconfig "$STATE/scheduler.kubeconfig" scheduler system:kube-scheduler
+  kubeconfig "$STATE/kwok.kubeconfig" kwok kwok-controller
+  local t0=$SECONDS
+
+  start etcd --name default --data-dir "$STATE/etcd" \
+    --listen-client-urls "http://$HOST:$ETCD_PORT" --advertise-client-urls "http://$HOST:$ETCD_PORT" \
+    --listen-peer-urls "http://$HOST:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://$HOST:$ETCD_PEER_PORT" \
+    --initial-cluster "default=http://$HOST:$ETCD_PEER_PORT" \
+    --quota-backend-bytes 2147483648 --unsafe-no-fsync --log-level warn
+  wait_for etcd 60 curl -fsS --max-time 2 "http://$HOST:$ETCD_PORT/health"
+
+  start kube-apiserver --etcd-servers "http://$HOST:$ETCD_PORT" --etcd-prefix /registry \
+    --bind-address "$HOST" --advertise-address "$HOST" --secure-port "$API_PORT" \
+    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --client-ca-file "$PKI/ca.crt" \
+    --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types InternalIP \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-account-issuer "https://kubernetes.default.svc.cluster.local" \
+    --service-cluster-ip-range "$SERVICE_CIDR" --allow-privileged=true \
+    --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+    --endpoint-reconciler-type none --profiling=false --v=1
+  wait_for kube-apiserver 120 admin_curl "https://$HOST:$API_PORT/readyz"
+
+  start kube-controller-manager --kubeconfig "$STATE/controller-manager.kubeconfig" \
+    --authentication-kubeconfig "$STATE/controller-manager.kubeconfig" \
+    --authorization-kubeconfig "$STATE/controller-manager.kubeconfig" \
+    --bind-address "$HOST" --secure-port "$KCM_PORT" --leader-elect=false \
+    --use-service-account-credentials=true --root-ca-file "$PKI/ca.crt" \
+    --service-account-private-key-file "$PKI/sa.key" --service-cluster-ip-range "$SERVICE_CIDR" \
+    --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
+    --horizontal-pod-autoscaler-sync-period 5s --node-monitor-grace-period 60s \
+    --kube-api-qps 100 --kube-api-burst 200 --profiling=false --v=1
+  wait_for kube-controller-manager 60 curl -fsSk --max-time 2 "https://$HOST:$KCM_PORT/healthz"
+
+  start kube-scheduler --kubeconfig "$STATE/scheduler.kubeconfig" \
+    --authentication-kubeconfig "$STATE/scheduler.kubeconfig" \
+    --authorization-kubeconfig "$STATE/scheduler.kubeconfig" \
+    --bind-address "$HOST" --secure-port "$SCHED_PORT" --leader-elect=false \
+    --kube-api-qps 100 --kube-api-burst 200 --profiling=false --v=1
+  wait_for kube-scheduler 60 curl -fsSk --max-time 2 "https://$HOST:$SCHED_PORT/healthz"
+
+  start kwok --kubeconfig "$STATE/kwok.kubeconfig" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --manage-nodes-with-label-selector= --manage-single-node= \
+    --node-ip "$HOST" --node-port "$KWOK_PORT" --server-address "$HOST:$KWOK_PORT" \
+    --tls-cert-file "$PKI/kwok-serving.crt" --tls-private-key-file "$PKI/kwok-serving.key" \
+    --cidr 10.244.0.1/16 --node-lease-duration-seconds 40
+  wait_for kwok 60 curl -fsSk --max-time 2 "https://$HOST:$KWOK_PORT/healthz"
+
+  nodes_manifest | kctl apply -f - >/dev/null
+  wait_for kwok 60 kctl wait --for=condition=Ready node -l type=kwok --timeout=5s
+  # The namespace's default ServiceAccount comes from the controller-manager; pods need it.
+  wait_for kube-controller-manager 60 kctl get serviceaccount default -n default
+  log "up in $((SECONDS - t0))s: $(kctl version 2>/dev/null | sed -n 's/^Server Version: //p') with $NODES kwok nodes"
+  log "KUBECONFIG=$KUBECONFIG_ADMIN  (eval \"\$(bash scripts/k8s/control-plane.sh env)\")"
+}
+
+stop_one() {
+  local name="$1" pid i
+  pid="$(pid_of "$name")"
+  if alive "$name"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+    log "stopped $name (pid $pid)"
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+down() {
+  local i
+  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do stop_one "${COMPONENTS[$i]}"; done
+}
+
+status() {
+  local rc=0 name
+  for name in "${COMPONENTS[@]}"; do
+    if alive "$name"; then printf '%-24s running  pid %s\n' "$name" "$(pid_of "$name")"
+    else printf '%-24s stopped\n' "$name"; rc=3; fi
+  done
+  if alive kube-apiserver && admin_curl "https://$HOST:$API_PORT/readyz" >/dev/null 2>&1; then
+    echo "apiserver https://$HOST:$API_PORT ready; KUBECONFIG=$KUBECONFIG_ADMIN"
+    kctl get nodes 2>/dev/null || true
+  else
+    echo "apiserver https://$HOST:$API_PORT not ready"
+    rc=3
+  fi
+  return $rc
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  reset) down; rm -rf "$STATE"; log "removed $STATE" ;;
+  status) status ;;
+  env)
+    echo "export KUBECONFIG='$KUBECONFIG_ADMIN'"
+    echo "export PATH='$BIN':\"\$PATH\""
+    ;;
+  *) echo "usage: $0 up|down|reset|status|env" >&2; exit 2 ;;
+esac
