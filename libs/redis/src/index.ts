@@ -1,1 +1,3 @@
-export { RedisModule, RedisConnection, RedisReadiness, type RedisOptions } from './redis.module';
+export { RedisModule, RedisReadiness } from './redis.module';
+export { RedisConnection, type RedisOptions } from './redis.connection';
+export { RateLimiter, type RateLimitDecision } from './rate-limiter';

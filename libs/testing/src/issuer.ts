@@ -47,3 +47,14 @@ export async function startTestIssuer(audience = 'saas-starter'): Promise<TestIs
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A JWT_SIGNING_KEYS value (private RSA JWKs) plus the private keys, for booting the auth service in tests. */
+export function signingKeys(...kids: string[]): { json: string; keys: Record<string, KeyObject> } {
+  const keys: Record<string, KeyObject> = {};
+  const jwks = kids.map((kid) => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    keys[kid] = privateKey;
+    return { ...(privateKey.export({ format: 'jwk' }) as object), kid };
+  });
+  return { json: JSON.stringify(jwks), keys };
+}

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -32,7 +33,7 @@ export interface RunningService {
 export async function bootService(
   name: string,
   module: Type<unknown> | DynamicModule,
-  options: { instanceId?: string; bodyLimitBytes?: number; shutdownDrainMs?: number } = {},
+  options: { instanceId?: string; bodyLimitBytes?: number; shutdownDrainMs?: number; port?: number } = {},
 ): Promise<RunningService> {
   const app = await createService(module, {
     name,
@@ -43,9 +44,18 @@ export async function bootService(
     shutdownDrainMs: options.shutdownDrainMs ?? 0,
     handleSignals: false,
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+/** A loopback port that was free a moment ago (for services whose config must name their own URL). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Runs an app's main.ts in a child process (TypeScript through SWC) and collects its exit code and output. */

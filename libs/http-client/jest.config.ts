@@ -1,0 +1,5 @@
+export default {
+  displayName: 'http-client',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
