@@ -1,0 +1,123 @@
+import { Logger } from '@nestjs/common';
+import { counter, gauge } from '@saas/observability';
+import type Redis from 'ioredis';
+import CircuitBreaker from 'opossum';
+
+export interface CacheOptions {
+  /** Key prefix, e.g. `catalog`. */
+  namespace: string;
+  enabled: boolean;
+  ttlSeconds: number;
+  negativeTtlSeconds: number;
+  /** ±fraction of the TTL, so entries written together do not expire together. */
+  jitter?: number;
+}
+
+const MISSING = '\u0000missing';
+
+/**
+ * Cache-aside over Redis with the protections a shared cache needs:
+ *  - TTL with jitter; negative caching of misses (`null` results);
+ *  - single-flight: concurrent misses for one key in this process share one load;
+ *  - generations: list keys embed a counter, so one INCR invalidates every page in O(1);
+ *  - Redis slow or down: commands time out quickly and a circuit breaker stops calling Redis,
+ *    so requests fall through to the loader (the database); the cache re-arms when Redis is back.
+ */
+export class Cache {
+  private readonly logger = new Logger('Cache');
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private readonly requests = counter('cache_requests_total', 'Cache lookups by result', ['cache', 'result']);
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: CacheOptions,
+  ) {
+    this.breaker = new CircuitBreaker((command: () => Promise<unknown>) => command(), {
+      timeout: false, // ioredis' commandTimeout bounds each call
+      errorThresholdPercentage: 50,
+      volumeThreshold: 5,
+      resetTimeout: 2_000,
+      name: `redis-${options.namespace}`,
+    });
+    const state = gauge('circuit_breaker_state', '0 closed, 1 half-open, 2 open', ['breaker']);
+    const name = { breaker: `redis-${options.namespace}` };
+    state.set(name, 0);
+    this.breaker.on('open', () => {
+      state.set(name, 2);
+      this.logger.warn('Redis failing: cache bypassed (breaker open)');
+    });
+    this.breaker.on('halfOpen', () => state.set(name, 1));
+    this.breaker.on('close', () => {
+      state.set(name, 0);
+      this.logger.log('Redis back: cache re-armed');
+    });
+  }
+
+  get breakerState(): 'open' | 'half-open' | 'closed' {
+    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
+  }
+
+  key(...parts: (string | number)[]): string {
+    return [this.options.namespace, ...parts].join(':');
+  }
+
+  /** Returns the cached value of `key`, or loads, stores and returns it. `null` is cached as a miss. */
+  async getOrLoad<T>(key: string, load: () => Promise<T | null>, cacheName = 'default'): Promise<T | null> {
+    if (!this.options.enabled) return load();
+    const cached = await this.run(() => this.redis.get(key));
+    if (cached === undefined) {
+      this.requests.inc({ cache: cacheName, result: 'error' });
+      return this.singleFlight(key, load);
+    }
+    if (cached !== null) {
+      this.requests.inc({ cache: cacheName, result: cached === MISSING ? 'negative_hit' : 'hit' });
+      return cached === MISSING ? null : (JSON.parse(cached) as T);
+    }
+    this.requests.inc({ cache: cacheName, result: 'miss' });
+    return this.singleFlight(key, async () => {
+      const value = await load();
+      const ttl = value === null ? this.options.negativeTtlSeconds : this.jittered(this.options.ttlSeconds);
+      await this.run(() => this.redis.set(key, value === null ? MISSING : JSON.stringify(value), 'EX', ttl));
+      return value;
+    });
+  }
+
+  /** Current generation of a family of keys (e.g. every list page). */
+  async generation(family: string): Promise<string> {
+    if (!this.options.enabled) return '0';
+    const value = await this.run(() => this.redis.get(this.key('gen', family)));
+    return typeof value === 'string' ? value : '0';
+  }
+
+  /** Invalidates every key built with the current generation of `family`, in O(1). */
+  async bump(family: string): Promise<void> {
+    await this.run(() => this.redis.incr(this.key('gen', family)));
+  }
+
+  async invalidate(...keys: string[]): Promise<void> {
+    if (keys.length) await this.run(() => this.redis.del(...keys));
+  }
+
+  private jittered(ttl: number): number {
+    const spread = ttl * (this.options.jitter ?? 0.1);
+    return Math.max(1, Math.round(ttl - spread + Math.random() * 2 * spread));
+  }
+
+  private singleFlight<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const existing = this.inflight.get(key) as Promise<T> | undefined;
+    if (existing) return existing;
+    const promise = load().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, promise);
+    return promise;
+  }
+
+  /** A Redis command through the breaker; `undefined` when Redis failed or the breaker is open. */
+  private async run<T>(command: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return (await this.breaker.fire(command)) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}
