@@ -14,6 +14,7 @@ export interface CacheOptions {
 }
 
 const MISSING = '\u0000missing';
+const SHARE_RESULT_MS = 250;
 
 /**
  * Cache-aside over Redis with the protections a shared cache needs:
@@ -107,7 +108,9 @@ export class Cache {
   private singleFlight<T>(key: string, load: () => Promise<T>): Promise<T> {
     const existing = this.inflight.get(key) as Promise<T> | undefined;
     if (existing) return existing;
-    const promise = load().finally(() => this.inflight.delete(key));
+    // The result is shared for a moment after it lands too: a request whose cache GET was answered
+    // "miss" just before the value was stored would otherwise start a second load.
+    const promise = load().finally(() => setTimeout(() => this.inflight.delete(key), SHARE_RESULT_MS).unref());
     this.inflight.set(key, promise);
     return promise;
   }

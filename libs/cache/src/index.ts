@@ -1,1 +1,2 @@
 export { Cache, type CacheOptions } from './cache';
+export { CacheModule } from './cache.module';

@@ -99,6 +99,14 @@ export class Database {
     }
   }
 
+  /**
+   * True when this request wrote, or presented a consistency token: caches that do not track WAL
+   * positions must be bypassed so the caller reads its own writes.
+   */
+  get mustReadYourWrites(): boolean {
+    return consistency.required() !== undefined;
+  }
+
   replicaStates(): ReplicaState[] {
     return this.monitor.snapshot();
   }

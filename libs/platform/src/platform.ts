@@ -104,15 +104,38 @@ export async function migrate(spec: PlatformSpec, config: PlatformConfig): Promi
 }
 
 /**
- * The whole main.ts of a service: `main.js` serves, `main.js migrate` applies migrations.
+ * The whole main.ts of a service: `main.js` serves, `main.js migrate` applies migrations, and
+ * `main.js <command> [args]` runs one of the service's own commands (e.g. catalog's `seed`).
  * A bad or missing setting stops the process with one line naming it.
  */
 export function main<S extends EnvShape & typeof platformEnv>(
   spec: PlatformSpec,
   env: S,
   appModule: (config: ReturnType<typeof loadConfig<S>>) => Type<unknown> | DynamicModule,
+  commands: Record<string, (config: ReturnType<typeof loadConfig<S>>, args: string[]) => Promise<string>> = {},
 ): void {
-  if (process.argv[2] === 'migrate') {
+  const command = process.argv[2];
+  if (command && commands[command]) {
+    let config: ReturnType<typeof loadConfig<S>>;
+    try {
+      config = loadConfig(env);
+    } catch (error) {
+      process.stderr.write(`${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    commands[command](config, process.argv.slice(3)).then(
+      (summary) => {
+        process.stdout.write(`${summary}\n`);
+        process.exit(0);
+      },
+      (error: Error) => {
+        process.stderr.write(`${command} failed: ${error.message}\n`);
+        process.exit(1);
+      },
+    );
+    return;
+  }
+  if (command === 'migrate') {
     const logger = new Logger('Migrate');
     let config: ReturnType<typeof loadConfig<S>>;
     try {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import { DynamicModule, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { ConfigError } from '@saas/config';
 import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER } from '@saas/observability';
 import { ProblemDetailsFilter } from './errors/problem.filter';
+import { HttpCacheInterceptor } from './http-cache';
 import { ShutdownState } from './health/shutdown.state';
 import { RequestContext } from './request-context';
 
@@ -92,6 +93,7 @@ export async function createService(
 
   app.setGlobalPrefix(options.name, { exclude: ROOT_ROUTES });
   app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalInterceptors(new HttpCacheInterceptor(app.get(Reflector)));
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

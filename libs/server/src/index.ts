@@ -5,3 +5,4 @@ export { HealthModule } from './health/health.module';
 export { ShutdownState } from './health/shutdown.state';
 export { READINESS_CHECKS, type ReadinessCheck } from './health/readiness';
 export { RequestContext } from './request-context';
+export { HttpCacheable, HttpCacheInterceptor } from './http-cache';

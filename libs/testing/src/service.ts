@@ -84,3 +84,13 @@ export function runMain(
     });
   });
 }
+
+/** Sums a Prometheus metric's samples on a running service, optionally filtered by label text. */
+export async function metricValue(baseUrl: string, name: string, labelFilter = ''): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => line.includes(labelFilter))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
