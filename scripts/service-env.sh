@@ -34,7 +34,9 @@ export REDIS_URL KAFKA_BROKERS
 export LB_URL="${LB_URL:-http://127.0.0.1:${LB_PORT:-8080}}"
 export JWT_ISSUER="${JWT_ISSUER:-$LB_URL/auth}"
 export JWT_AUDIENCE="${JWT_AUDIENCE:-saas-starter}"
-export JWKS_URL="${JWKS_URL:-http://127.0.0.1:3001/auth/.well-known/jwks.json}"
+# Through the balancer, so any healthy auth replica answers.
+export JWKS_URL="${JWKS_URL:-$LB_URL/auth/.well-known/jwks.json}"
+export MEDIA_STORAGE_DIR="${MEDIA_STORAGE_DIR:-$root/.local/media}"
 export SHUTDOWN_DRAIN_MS="${SHUTDOWN_DRAIN_MS:-1500}"
 cd "$root"
 exec "$@"

@@ -1,5 +1,5 @@
 export default {
-  displayName: 'auth',
+  displayName: 'jwt-auth',
   preset: '../../jest.preset.js',
   rootDir: '.',
 };

@@ -1,0 +1,81 @@
+// HAProxy in front of every replica: path routing, active health checks on /health/ready, retries
+// with redispatch for idempotent requests, and a runtime API so replicas join and leave without a reload.
+import { createConnection } from 'node:net';
+
+export const MAX_REPLICAS = 8;
+
+export function haproxyConfig({ services, lbPort, statsPort, socket, pidFile }) {
+  const lines = [
+    'global',
+    `  stats socket ${socket} mode 600 level admin`,
+    `  pidfile ${pidFile}`,
+    '  maxconn 4096',
+    'defaults',
+    '  mode http',
+    '  timeout connect 1s',
+    '  timeout client 30s',
+    '  timeout server 30s',
+    '  timeout http-keep-alive 5s',
+    '  option http-server-close',
+    '  option forwardfor',
+    // A request that fails to connect, or gets an empty response or a 503 from a draining replica, is
+    // retried once on another server; only idempotent methods get the layer-7 retries.
+    '  retries 2',
+    '  option redispatch 1',
+    '  retry-on conn-failure empty-response response-timeout 503',
+    '',
+    'frontend public',
+    `  bind 127.0.0.1:${lbPort}`,
+    '  http-request set-header x-request-id %[uuid()] unless { req.hdr(x-request-id) -m found }',
+    ...services.map((service) => `  use_backend be_${service.name} if { path_beg /${service.name} }`),
+    '  default_backend be_none',
+    '',
+    'backend be_none',
+    '  http-request return status 404 content-type application/problem+json string "{\\"type\\":\\"about:blank\\",\\"title\\":\\"Not Found\\",\\"status\\":404,\\"detail\\":\\"No service under this path: use /auth, /catalog, /media or /profile.\\"}"',
+    '',
+  ];
+  for (const service of services) {
+    lines.push(
+      `backend be_${service.name}`,
+      '  balance roundrobin',
+      '  option httpchk GET /health/ready',
+      '  http-check expect status 200',
+      '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS',
+    );
+    for (let index = 0; index < MAX_REPLICAS; index++) {
+      const port = service.basePort + 100 * index;
+      lines.push(`  server ${service.name}-${index} 127.0.0.1:${port} check inter 500ms fall 2 rise 2 disabled`);
+    }
+    lines.push('');
+  }
+  lines.push('listen stats', `  bind 127.0.0.1:${statsPort}`, '  stats enable', '  stats uri /', '  stats refresh 2s', '');
+  return lines.join('\n');
+}
+
+/** One command on the HAProxy runtime API (unix socket); resolves with its answer. */
+export function haproxyCommand(socket, command) {
+  return new Promise((resolve, reject) => {
+    const connection = createConnection(socket);
+    let answer = '';
+    connection.on('connect', () => connection.end(`${command}\n`));
+    connection.on('data', (chunk) => (answer += chunk));
+    connection.on('end', () => resolve(answer.trim()));
+    connection.on('error', reject);
+  });
+}
+
+/** Requests served and state per server, from `show stat`. */
+export async function haproxyStats(socket) {
+  const csv = await haproxyCommand(socket, 'show stat');
+  const [header, ...rows] = csv.replace(/^# /, '').split('\n');
+  const columns = header.split(',');
+  const stats = {};
+  for (const row of rows) {
+    const cells = row.split(',');
+    const record = Object.fromEntries(columns.map((column, i) => [column, cells[i]]));
+    if (record.svname && record.svname !== 'FRONTEND' && record.svname !== 'BACKEND') {
+      stats[record.svname] = { status: record.status, served: Number(record.stot ?? 0), active: Number(record.scur ?? 0) };
+    }
+  }
+  return stats;
+}

@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// The local platform: every service with N replicas behind HAProxy, restarted with backoff when they
+// crash (the local equivalent of a Deployment's restart policy), controlled over a small HTTP API
+// (tools/platform/cli.mjs). Started by `npm start`; Ctrl-C or `npm stop` shuts everything down cleanly.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { haproxyCommand, haproxyConfig, haproxyStats, MAX_REPLICAS } from './haproxy.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dir = join(root, '.local', 'platform');
+const logs = join(dir, 'logs');
+mkdirSync(logs, { recursive: true });
+
+const int = (name, fallback) => {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number, got '${value}'`);
+  return Number(value);
+};
+const lbPort = int('LB_PORT', 8080);
+const statsPort = int('LB_STATS_PORT', 8404);
+const controlPort = int('PLATFORM_CONTROL_PORT', 8099);
+const defaults = int('REPLICAS', 2);
+export const SERVICES = [
+  { name: 'auth', basePort: 3001 },
+  { name: 'catalog', basePort: 3002 },
+  { name: 'media', basePort: 3003 },
+  { name: 'profile', basePort: 3004 },
+].map((service) => ({ ...service, desired: int(`REPLICAS_${service.name.toUpperCase()}`, defaults) }));
+const socket = join(dir, 'haproxy.sock');
+const pidFile = join(dir, 'haproxy.pid');
+
+const log = (message) => process.stdout.write(`[platform] ${message}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** replicas[service][index] = { child, port, restarts, startedAt, state } */
+const replicas = Object.fromEntries(SERVICES.map((service) => [service.name, []]));
+let shuttingDown = false;
+
+function portFree(port) {
+  return new Promise((done) => {
+    const probe = createTcpServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
+  });
+}
+
+async function ready(port, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return true;
+    } catch {
+      // not up yet
+    }
+    await sleep(250);
+  }
+  return false;
+}
+
+const server = (service, index) => `be_${service}/${service}-${index}`;
+
+function spawnReplica(service, index) {
+  const spec = SERVICES.find((s) => s.name === service);
+  const slot = (replicas[service][index] ??= { restarts: 0, port: spec.basePort + 100 * index });
+  const out = createWriteStream(join(logs, `${service}-${index}.log`), { flags: 'a' });
+  const child = spawn('bash', [join(root, 'scripts/service-env.sh'), service, String(index), 'node', `dist/apps/${service}/main.js`], {
+    cwd: root,
+    env: { ...process.env, PORT: String(slot.port), INSTANCE_ID: `${service}-${index}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  Object.assign(slot, { child, pid: child.pid, startedAt: Date.now(), state: 'starting' });
+  child.on('exit', (code, signal) => {
+    if (slot.child !== child) return;
+    slot.child = undefined;
+    slot.pid = undefined;
+    if (shuttingDown || slot.state === 'stopping' || slot.state === 'removed') {
+      slot.state = slot.state === 'removed' ? 'removed' : 'stopped';
+      return;
+    }
+    // Crash: restart with exponential backoff, reset after a minute of good health.
+    slot.restarts = Date.now() - slot.startedAt > 60_000 ? 1 : slot.restarts + 1;
+    const backoff = Math.min(30_000, 500 * 2 ** (slot.restarts - 1));
+    slot.state = `crashed (${signal ?? `exit ${code}`}), restarting in ${backoff} ms`;
+    log(`${service}-${index} ${slot.state}`);
+    setTimeout(() => {
+      if (!shuttingDown && slot.state.startsWith('crashed')) void startReplica(service, index);
+    }, backoff);
+  });
+  return slot;
+}
+
+async function startReplica(service, index) {
+  const slot = spawnReplica(service, index);
+  if (!(await ready(slot.port))) {
+    slot.state = 'unhealthy';
+    log(`${service}-${index} did not become ready; see .local/platform/logs/${service}-${index}.log`);
+    return false;
+  }
+  slot.state = 'running';
+  await haproxyCommand(socket, `set server ${server(service, index)} state ready`);
+  return true;
+}
+
+/** Drains a replica from the balancer, then stops it with SIGTERM (it finishes in-flight requests). */
+async function stopReplica(service, index, final) {
+  const slot = replicas[service][index];
+  if (!slot) return;
+  slot.state = final ? 'removed' : 'stopping';
+  await haproxyCommand(socket, `set server ${server(service, index)} state maint`).catch(() => undefined);
+  if (slot.child) {
+    const exited = new Promise((done) => slot.child.once('exit', done));
+    slot.child.kill('SIGTERM');
+    await Promise.race([exited, sleep(20_000).then(() => slot.child?.kill('SIGKILL'))]);
+  }
+}
+
+async function scale(service, desired) {
+  const spec = SERVICES.find((s) => s.name === service);
+  if (!spec) throw Object.assign(new Error(`unknown service '${service}' (auth, catalog, media, profile)`), { status: 400 });
+  if (!Number.isInteger(desired) || desired < 1 || desired > MAX_REPLICAS) {
+    throw Object.assign(new Error(`replicas must be a whole number from 1 to ${MAX_REPLICAS}`), { status: 400 });
+  }
+  const current = replicas[service].filter((slot) => slot && slot.state !== 'removed').length;
+  for (let index = current; index < desired; index++) {
+    const port = spec.basePort + 100 * index;
+    if (!(await portFree(port))) throw Object.assign(new Error(`port ${port} for ${service}-${index} is in use; nothing was started`), { status: 409 });
+  }
+  spec.desired = desired;
+  const started = [];
+  for (let index = current; index < desired; index++) started.push(startReplica(service, index));
+  await Promise.all(started);
+  for (let index = current - 1; index >= desired; index--) await stopReplica(service, index, true);
+  return status();
+}
+
+/** Rolling restart: one replica at a time, each drained first and ready again before the next. */
+async function restart(service) {
+  if (!replicas[service]) throw Object.assign(new Error(`unknown service '${service}'`), { status: 400 });
+  for (const [index, slot] of replicas[service].entries()) {
+    if (!slot || slot.state === 'removed') continue;
+    await stopReplica(service, index, false);
+    await sleep(200);
+    if (!(await startReplica(service, index))) throw new Error(`${service}-${index} did not come back`);
+  }
+  return status();
+}
+
+function kill(service, index) {
+  const slot = replicas[service]?.[index];
+  if (!slot?.child) throw Object.assign(new Error(`no running replica ${service}-${index}`), { status: 400 });
+  slot.child.kill('SIGKILL');
+  return { killed: `${service}-${index}`, pid: slot.pid };
+}
+
+async function status() {
+  const stats = await haproxyStats(socket).catch(() => ({}));
+  return Object.fromEntries(
+    SERVICES.map((service) => [
+      service.name,
+      {
+        desired: service.desired,
+        replicas: replicas[service.name]
+          .map((slot, index) => slot && {
+            name: `${service.name}-${index}`,
+            pid: slot.pid ?? null,
+            port: slot.port,
+            state: slot.state,
+            restarts: slot.restarts,
+            balancer: stats[`${service.name}-${index}`]?.status ?? 'unknown',
+            served: stats[`${service.name}-${index}`]?.served ?? 0,
+          })
+          .filter((slot) => slot && slot.state !== 'removed'),
+      },
+    ]),
+  );
+}
+
+async function shutdown() {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log('stopping replicas (draining each first)...');
+  await Promise.all(SERVICES.flatMap((service) => replicas[service.name].map((_, index) => stopReplica(service.name, index, false))));
+  if (existsSync(pidFile)) {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  log('stopped');
+  process.exit(0);
+}
+
+async function main() {
+  for (const port of [lbPort, statsPort, controlPort]) {
+    if (!(await portFree(port))) throw new Error(`port ${port} is in use (is the platform already running? try 'npm stop')`);
+  }
+  const config = join(dir, 'haproxy.cfg');
+  writeFileSync(config, haproxyConfig({ services: SERVICES, lbPort, statsPort, socket, pidFile }));
+  const haproxy = spawn('haproxy', ['-W', '-f', config], { stdio: ['ignore', 'inherit', 'inherit'] });
+  haproxy.on('exit', (code) => {
+    if (!shuttingDown) {
+      log(`haproxy exited (${code}); stopping`);
+      void shutdown();
+    }
+  });
+  for (let attempt = 0; attempt < 50 && !existsSync(socket); attempt++) await sleep(100);
+
+  const control = createServer(async (request, response) => {
+    const reply = (status, body) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    try {
+      const url = new URL(request.url, 'http://control');
+      const [, action, service, arg] = url.pathname.split('/');
+      if (request.method === 'GET' && action === 'status') return reply(200, await status());
+      if (request.method === 'POST' && action === 'scale') {
+        if (!/^\d+$/.test(arg ?? '')) throw Object.assign(new Error(`replicas must be a whole number from 1 to ${MAX_REPLICAS}`), { status: 400 });
+        return reply(200, await scale(service, Number(arg)));
+      }
+      if (request.method === 'POST' && action === 'kill') return reply(200, kill(service, Number(arg ?? 0)));
+      if (request.method === 'POST' && action === 'restart') return reply(200, await restart(service));
+      if (request.method === 'POST' && action === 'stop') {
+        reply(202, { stopping: true });
+        return void shutdown();
+      }
+      reply(404, { error: 'unknown command' });
+    } catch (error) {
+      reply(error.status ?? 500, { error: error.message });
+    }
+  });
+  control.listen(controlPort, '127.0.0.1');
+
+  log(`starting ${SERVICES.map((s) => `${s.name} x${s.desired}`).join(', ')}`);
+  await Promise.all(SERVICES.flatMap((service) => Array.from({ length: service.desired }, (_, index) => startReplica(service.name, index))));
+  writeFileSync(join(dir, 'control.json'), JSON.stringify({ controlPort, lbPort, statsPort, pid: process.pid }));
+  const lb = `http://127.0.0.1:${lbPort}`;
+  log('platform is up');
+  process.stdout.write(
+    [
+      '',
+      `  Load balancer     ${lb}   (paths /auth /catalog /media /profile)`,
+      `  HAProxy stats     http://127.0.0.1:${statsPort}/`,
+      ...SERVICES.map((s) => `  ${s.name.padEnd(8)} docs    ${lb}/${s.name}/docs`),
+      '',
+      '  Try it:',
+      `    curl -si ${lb}/catalog/products?limit=2 | grep -i -E 'x-served-by|x-read-node'`,
+      `    curl -s -X POST ${lb}/auth/register -H 'content-type: application/json' \\`,
+      `         -d '{"email":"ada@example.com","password":"correct horse battery","displayName":"Ada"}'`,
+      '    npm run platform -- status | scale catalog 4 | kill catalog 0 | restart catalog | logs catalog',
+      '  Ctrl-C (or npm stop) stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
+main().catch((error) => {
+  process.stderr.write(`[platform] ${error.message}\n`);
+  shuttingDown = true;
+  process.exit(1);
+});
