@@ -1,0 +1,207 @@
+import * as k8s from '@kubernetes/client-node';
+import { SERVICES, type Service } from '../cli/args';
+import { age, hpaMetrics, table, type MetricSpec, type MetricStatus } from '../cli/format';
+import { assertReleaseInstalled, type Cluster, LABEL_COMPONENT, LABEL_INSTANCE, targets, translate } from '../kube/cluster';
+
+export interface Snapshot {
+  deployments: readonly k8s.V1Deployment[];
+  statefulSets: readonly k8s.V1StatefulSet[];
+  hpas: readonly k8s.V2HorizontalPodAutoscaler[];
+  pods: readonly k8s.V1Pod[];
+}
+
+const component = (o: { metadata?: k8s.V1ObjectMeta }) => o.metadata?.labels?.[LABEL_COMPONENT] ?? '';
+const isService = (name: string): name is Service => (SERVICES as readonly string[]).includes(name);
+const num = (n: number | undefined) => String(n ?? 0);
+
+export function podStatus(p: k8s.V1Pod): string {
+  if (p.metadata?.deletionTimestamp) return 'Terminating';
+  const waiting = p.status?.containerStatuses?.find((c) => c.state?.waiting?.reason)?.state?.waiting?.reason;
+  const terminated = p.status?.containerStatuses?.find((c) => c.state?.terminated?.reason)?.state?.terminated?.reason;
+  if (p.status?.phase === 'Pending' && !p.spec?.nodeName) return 'Pending (unscheduled)';
+  return waiting ?? (p.status?.phase === 'Running' ? 'Running' : (terminated ?? p.status?.phase ?? 'Unknown'));
+}
+
+function podReady(p: k8s.V1Pod): string {
+  const statuses = p.status?.containerStatuses ?? [];
+  const total = p.spec?.containers?.length ?? statuses.length;
+  return `${statuses.filter((c) => c.ready).length}/${total}`;
+}
+
+function hpaSummary(h: k8s.V2HorizontalPodAutoscaler): { line: string; problem?: string } {
+  const metrics = hpaMetrics(h.spec?.metrics as MetricSpec[] | undefined, h.status?.currentMetrics as MetricStatus[] | undefined);
+  const line = `${h.metadata?.name}: ${h.status?.currentReplicas ?? '?'}→${h.status?.desiredReplicas ?? '?'} (min ${h.spec?.minReplicas ?? 1}, max ${h.spec?.maxReplicas}) ${metrics}`;
+  const active = h.status?.conditions?.find((c) => c.type === 'ScalingActive');
+  const problem = active && active.status !== 'True' ? `${active.reason}: ${active.message}` : undefined;
+  return { line, problem };
+}
+
+export function render(c: Pick<Cluster, 'release' | 'namespace' | 'context'>, s: Snapshot, now = new Date()): string {
+  const out: string[] = [];
+  out.push(`release ${c.release} · namespace ${c.namespace} · context ${c.context} · ${now.toISOString().slice(11, 19)}Z`);
+  out.push('');
+  const rows: string[][] = [['SERVICE', 'DEPLOYMENT', 'DESIRED', 'UPDATED', 'READY', 'AVAILABLE', 'HPA (current→desired, min, max, metrics)']];
+  const notes: string[] = [];
+  for (const service of SERVICES) {
+    const d = s.deployments.find((x) => component(x) === service);
+    if (!d) {
+      rows.push([service, '(not deployed)', '-', '-', '-', '-', '']);
+      continue;
+    }
+    const hpas = s.hpas.filter((h) => targets(h, d));
+    const hpa = hpas[0] ? hpaSummary(hpas[0]) : undefined;
+    if (hpa?.problem) notes.push(`${service}: HPA not scaling on metrics: ${hpa.problem}`);
+    rows.push([
+      service,
+      d.metadata?.name ?? '',
+      num(d.spec?.replicas),
+      num(d.status?.updatedReplicas),
+      num(d.status?.readyReplicas),
+      num(d.status?.availableReplicas),
+      hpa?.line ?? 'none',
+    ]);
+    const progressing = d.status?.conditions?.find((x) => x.type === 'Progressing');
+    if (progressing?.reason === 'ProgressDeadlineExceeded') notes.push(`${service}: rollout stuck: ${progressing.message}`);
+  }
+  out.push(table(rows));
+
+  const podRows: string[][] = [['SERVICE', 'POD', 'NODE', 'STATUS', 'READY', 'RESTARTS', 'AGE']];
+  const pods = [...s.pods].sort((a, b) => (component(a) + a.metadata?.name).localeCompare(component(b) + b.metadata?.name));
+  for (const p of pods) {
+    const svc = component(p);
+    if (!isService(svc)) continue;
+    podRows.push([
+      svc,
+      p.metadata?.name ?? '',
+      p.spec?.nodeName ?? '<none>',
+      podStatus(p),
+      podReady(p),
+      String((p.status?.containerStatuses ?? []).reduce((n, cs) => n + (cs.restartCount ?? 0), 0)),
+      age(p.status?.startTime ?? p.metadata?.creationTimestamp, now),
+    ]);
+  }
+  out.push('');
+  out.push(podRows.length > 1 ? table(podRows) : 'no service pods');
+
+  const infra: string[][] = [['COMPONENT', 'WORKLOAD', 'READY', 'PODS']];
+  const others = [
+    ...s.statefulSets.map((w) => ({ kind: 'statefulset', w })),
+    ...s.deployments.filter((d) => !isService(component(d))).map((w) => ({ kind: 'deployment', w })),
+  ];
+  for (const { kind, w } of others) {
+    const name = component(w) || w.metadata?.name || '';
+    const pods = s.pods.filter((p) => component(p) === component(w) && component(w) !== '');
+    infra.push([
+      name,
+      `${kind}/${w.metadata?.name}`,
+      `${w.status?.readyReplicas ?? 0}/${w.spec?.replicas ?? 0}`,
+      pods.map((p) => `${p.metadata?.name} ${podStatus(p)} on ${p.spec?.nodeName ?? '<none>'}`).join('; ') || '-',
+    ]);
+  }
+  if (infra.length > 1) {
+    out.push('');
+    out.push(table(infra));
+  }
+  if (notes.length) {
+    out.push('');
+    out.push(...notes.map((n) => `! ${n}`));
+  }
+  return out.join('\n');
+}
+
+const selector = (c: Cluster) => `${LABEL_INSTANCE}=${c.release}`;
+
+export async function snapshot(c: Cluster): Promise<Snapshot> {
+  const ns = c.namespace;
+  const [deployments, statefulSets, hpas, pods] = await Promise.all([
+    c.call('list deployments', () => c.apps.listNamespacedDeployment({ namespace: ns, labelSelector: selector(c) })),
+    c.call('list statefulsets', () => c.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: selector(c) })),
+    c.call('list horizontalpodautoscalers', () => c.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns })),
+    c.call('list pods', () => c.core.listNamespacedPod({ namespace: ns, labelSelector: selector(c) })),
+  ]);
+  return { deployments: deployments.items, statefulSets: statefulSets.items, hpas: hpas.items, pods: pods.items };
+}
+
+/** `status --once`: one snapshot from list calls. */
+export async function statusOnce(c: Cluster, print: (s: string) => void): Promise<void> {
+  await assertReleaseInstalled(c);
+  print(render(c, await snapshot(c)));
+}
+
+/**
+ * Live status: four informers (list once, then watch) keep a local cache; every change re-renders.
+ * On a terminal the screen is redrawn in place; otherwise each change prints a new snapshot.
+ */
+export async function statusLive(c: Cluster, print: (s: string) => void, stopAfterSeconds?: number): Promise<void> {
+  await assertReleaseInstalled(c);
+  const ns = c.namespace;
+  const informers = {
+    deployments: k8s.makeInformer(
+      c.kc,
+      `/apis/apps/v1/namespaces/${ns}/deployments`,
+      () => c.apps.listNamespacedDeployment({ namespace: ns, labelSelector: selector(c) }),
+      selector(c),
+    ),
+    statefulSets: k8s.makeInformer(
+      c.kc,
+      `/apis/apps/v1/namespaces/${ns}/statefulsets`,
+      () => c.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: selector(c) }),
+      selector(c),
+    ),
+    hpas: k8s.makeInformer(c.kc, `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers`, () =>
+      c.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns }),
+    ),
+    pods: k8s.makeInformer(
+      c.kc,
+      `/api/v1/namespaces/${ns}/pods`,
+      () => c.core.listNamespacedPod({ namespace: ns, labelSelector: selector(c) }),
+      selector(c),
+    ),
+  };
+  const tty = process.stdout.isTTY;
+  let last = '';
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const draw = () => {
+    timer = undefined;
+    const text = render(c, {
+      deployments: informers.deployments.list(),
+      statefulSets: informers.statefulSets.list(),
+      hpas: informers.hpas.list(),
+      pods: informers.pods.list(),
+    });
+    // Without a terminal, print only when something other than the clock line changed.
+    const body = text.slice(text.indexOf('\n'));
+    if (!tty && body === last) return;
+    last = body;
+    print(tty ? `\x1b[2J\x1b[H${text}\n\n(watching; Ctrl-C to stop)` : `${text}\n`);
+  };
+  const schedule = () => {
+    if (!timer && !stopped) timer = setTimeout(draw, 200);
+  };
+  for (const [name, typed] of Object.entries(informers)) {
+    const informer = typed as unknown as k8s.Informer<k8s.KubernetesObject>;
+    informer.on('change', schedule);
+    informer.on('add', schedule);
+    informer.on('update', schedule);
+    informer.on('delete', schedule);
+    informer.on('error', (err: unknown) => {
+      if (stopped) return;
+      process.stderr.write(`watch of ${name} failed (${translate(err, `watch ${name}`, c).message}); retrying in 3s\n`);
+      setTimeout(() => !stopped && informer.start().catch(() => undefined), 3000);
+    });
+  }
+  await Promise.all(Object.values(informers).map((i) => c.call('start watches', () => i.start())));
+  draw();
+  const tick = tty ? setInterval(draw, 1000) : undefined; // ages and the clock move on a terminal
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (stopAfterSeconds) setTimeout(stop, stopAfterSeconds * 1000);
+  });
+  stopped = true;
+  if (tick) clearInterval(tick);
+  if (timer) clearTimeout(timer);
+  await Promise.all(Object.values(informers).map((i) => i.stop().catch(() => undefined)));
+}

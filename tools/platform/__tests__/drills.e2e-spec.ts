@@ -1,0 +1,141 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { eventually, repoRoot, signingKeys } from '@saas/testing';
+
+// Drills against the real local platform: HAProxy in front of the built services, supervised.
+const LB = 'http://127.0.0.1:18080';
+const CONTROL = 'http://127.0.0.1:18099';
+
+interface Replica { name: string; pid: number | null; state: string; balancer: string; served: number; restarts: number }
+type Status = Record<string, { desired: number; replicas: Replica[] }>;
+
+const control = async (method: string, path: string) => {
+  const response = await fetch(`${CONTROL}${path}`, { method, signal: AbortSignal.timeout(120_000) });
+  return { status: response.status, body: (await response.json()) as Status & { error?: string } };
+};
+const status = async () => (await control('GET', '/status')).body;
+
+/** Bounded load through the balancer; returns non-2xx and error counts. */
+async function load(path: string, seconds: number, during?: () => Promise<void>) {
+  const run = autocannon({ url: `${LB}${path}`, connections: 8, duration: seconds, pipelining: 1 });
+  const action = during ? new Promise((r) => setTimeout(r, 1_500)).then(during) : Promise.resolve();
+  const [result] = await Promise.all([run, action]);
+  return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+describe('local platform drills (HAProxy + supervised replicas)', () => {
+  let platform: ChildProcess;
+  let output = '';
+
+  beforeAll(async () => {
+    const keys = signingKeys('drill-key').json;
+    const env = { ...process.env, JWT_SIGNING_KEYS: keys, LB_PORT: '18080', LB_STATS_PORT: '18404', PLATFORM_CONTROL_PORT: '18099', REPLICAS: '2', LOG_LEVEL: 'warn' };
+    for (const service of ['auth', 'catalog', 'media', 'profile']) {
+      execFileSync('bash', ['scripts/service-env.sh', service, 'node', `dist/apps/${service}/main.js`, 'migrate'], { cwd: repoRoot, env, stdio: 'pipe' });
+    }
+    platform = spawn(process.execPath, [resolve(repoRoot, 'tools/platform/supervisor.mjs')], { cwd: repoRoot, env });
+    platform.stdout!.on('data', (chunk) => (output += chunk));
+    platform.stderr!.on('data', (chunk) => (output += chunk));
+    await eventually(async () => output.includes('platform is up') || (output.includes('[platform]') && platform.exitCode !== null), 150_000, 500);
+    if (!output.includes('platform is up')) throw new Error(`platform did not start:\n${output}`);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (platform && platform.exitCode === null) {
+      const exited = new Promise((r) => platform.once('exit', r));
+      platform.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    }
+  }, 60_000);
+
+  it('spreads requests fairly over two catalog replicas (each 40-60%)', async () => {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 200; i++) {
+      const response = await fetch(`${LB}/catalog/products?limit=1`);
+      const by = response.headers.get('x-served-by') ?? 'none';
+      counts[by] = (counts[by] ?? 0) + 1;
+    }
+    expect(Object.keys(counts).sort()).toEqual(['catalog-0', 'catalog-1']);
+    for (const count of Object.values(counts)) expect(count / 200).toBeGreaterThanOrEqual(0.4);
+  });
+
+  it('rejects bad scale requests and leaves the platform untouched', async () => {
+    const before = await status();
+    expect((await control('POST', '/scale/catalog/-1')).status).toBe(400);
+    expect((await control('POST', '/scale/catalog/99')).status).toBe(400);
+    expect((await control('POST', '/scale/nope/2')).status).toBe(400);
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(3302, '127.0.0.1', r)); // catalog-3's port
+    try {
+      const busy = await control('POST', '/scale/catalog/4');
+      expect(busy.status).toBe(409);
+      expect(busy.body.error).toContain('3302');
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+    const after = await status();
+    expect(after.catalog.desired).toBe(before.catalog.desired);
+    expect(after.catalog.replicas.map((r) => r.name)).toEqual(before.catalog.replicas.map((r) => r.name));
+  });
+
+  it('kill -9 of a replica under load: zero failed requests, and the supervisor brings it back', async () => {
+    const victim = (await status()).catalog.replicas[0];
+    const result = await load('/catalog/products?limit=1', 6, async () => {
+      await control('POST', '/kill/catalog/0');
+    });
+    expect(result.requests).toBeGreaterThan(100);
+    expect(result).toMatchObject({ non2xx: 0, errors: 0 });
+    const back = await eventually(async () => {
+      const replica = (await status()).catalog.replicas[0];
+      return replica.state === 'running' && replica.balancer === 'UP' && replica.pid !== victim.pid ? replica : undefined;
+    }, 60_000, 500);
+    expect(back.restarts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('rolling restart of all catalog replicas under load: zero failed requests', async () => {
+    const pids = (await status()).catalog.replicas.map((r) => r.pid);
+    const result = await load('/catalog/products?limit=1', 20, async () => {
+      await control('POST', '/restart/catalog');
+    });
+    expect(result).toMatchObject({ non2xx: 0, errors: 0 });
+    const after = (await status()).catalog.replicas;
+    expect(after.every((r, i) => r.pid !== pids[i] && r.state === 'running')).toBe(true);
+  });
+
+  it('scales catalog 2 -> 4 under load; new replicas take traffic without restarting the balancer', async () => {
+    const haproxyPid = readFileSync(resolve(repoRoot, '.local/platform/haproxy.pid'), 'utf8').trim();
+    let scaled = 0;
+    const result = await load('/catalog/products?limit=1', 10, async () => {
+      scaled = (await control('POST', '/scale/catalog/4')).status;
+    });
+    expect(scaled).toBe(200);
+    expect(result).toMatchObject({ non2xx: 0, errors: 0 });
+    const replicas = (await status()).catalog.replicas;
+    expect(replicas).toHaveLength(4);
+    for (let i = 0; i < 40; i++) await fetch(`${LB}/catalog/products?limit=1`);
+    expect(((await status()).catalog.replicas[3]).served).toBeGreaterThan(0);
+    expect(readFileSync(resolve(repoRoot, '.local/platform/haproxy.pid'), 'utf8').trim()).toBe(haproxyPid);
+    expect((await control('POST', '/scale/catalog/2')).status).toBe(200);
+  });
+
+  it('keeps a user logged in through replica A working on replica B after A is killed (stateless JWT)', async () => {
+    const email = `drill-${Date.now()}@example.com`;
+    const registered = await fetch(`${LB}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery', displayName: 'Drill' }),
+    });
+    expect(registered.status).toBe(201);
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const servedBy = registered.headers.get('x-served-by')!;
+    await control('POST', `/kill/auth/${servedBy.split('-')[1]}`);
+    const me = await eventually(async () => {
+      const response = await fetch(`${LB}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+      return response.status === 200 ? response : undefined;
+    }, 10_000, 200);
+    expect(me.headers.get('x-served-by')).not.toBe(servedBy);
+  });
+});

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'platform-drills',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
