@@ -1,0 +1,29 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Profile } from '../profile.entity';
+
+export class ProfileDto {
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+
+  @ApiProperty()
+  displayName: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  bio: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' })
+  avatarAssetId: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+
+  static of(profile: Profile): ProfileDto {
+    return {
+      userId: profile.userId,
+      displayName: profile.displayName,
+      bio: profile.bio,
+      avatarAssetId: profile.avatarAssetId,
+      updatedAt: new Date(profile.updatedAt).toISOString(),
+    };
+  }
+}
