@@ -36,6 +36,7 @@ export JWT_ISSUER="${JWT_ISSUER:-$LB_URL/auth}"
 export JWT_AUDIENCE="${JWT_AUDIENCE:-saas-starter}"
 # Through the balancer, so any healthy auth replica answers.
 export JWKS_URL="${JWKS_URL:-$LB_URL/auth/.well-known/jwks.json}"
+export MEDIA_URL="${MEDIA_URL:-$LB_URL}"
 export MEDIA_STORAGE_DIR="${MEDIA_STORAGE_DIR:-$root/.local/media}"
 export SHUTDOWN_DRAIN_MS="${SHUTDOWN_DRAIN_MS:-1500}"
 cd "$root"

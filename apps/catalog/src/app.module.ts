@@ -32,7 +32,7 @@ export class AppModule {
           ttlSeconds: config.CACHE_TTL_SECONDS,
           negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS,
         }),
-        ProductsModule,
+        ProductsModule.register({ baseUrl: config.MEDIA_URL, timeoutMs: config.MEDIA_TIMEOUT_MS }),
         CategoriesModule,
       ],
     };

@@ -19,6 +19,7 @@ export function serviceEnv(db: TestDatabase, overrides: Record<string, string> =
     JWT_ISSUER: 'http://127.0.0.1:8080/auth',
     JWT_AUDIENCE: 'saas-starter',
     JWKS_URL: 'http://127.0.0.1:3001/auth/.well-known/jwks.json',
+    MEDIA_URL: 'http://127.0.0.1:9/',
     ...overrides,
   };
 }

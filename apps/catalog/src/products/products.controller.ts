@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, P
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '@saas/auth';
 import { HttpCacheable } from '@saas/server';
-import { CreateProductDto, ListProductsQuery, ProductDto, ProductPageDto, UpdateProductDto } from './dtos/products.dto';
+import { CreateProductDto, ListProductsQuery, ProductDetailDto, ProductDto, ProductPageDto, UpdateProductDto } from './dtos/products.dto';
 import { ProductsService } from './products.service';
 
 @ApiTags('products')
@@ -19,8 +19,8 @@ export class ProductsController {
 
   @Get(':id')
   @HttpCacheable('public, max-age=30')
-  @ApiOkResponse({ type: ProductDto })
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<ProductDto> {
+  @ApiOkResponse({ type: ProductDetailDto })
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<ProductDetailDto> {
     return this.products.get(id);
   }
 

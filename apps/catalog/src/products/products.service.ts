@@ -6,7 +6,8 @@ import { Outbox } from '@saas/messaging';
 import { NotFoundError } from '@saas/server';
 import type { EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor } from './cursor';
-import type { CreateProductDto, ListProductsQuery, ProductDto, ProductPageDto, UpdateProductDto } from './dtos/products.dto';
+import type { CreateProductDto, ListProductsQuery, ProductDetailDto, ProductDto, ProductPageDto, UpdateProductDto } from './dtos/products.dto';
+import { MediaLinks } from './media-links';
 import { Product, ProductImage } from './product.entity';
 
 export const LISTS = 'product-lists';
@@ -18,6 +19,7 @@ export class ProductsService {
     private readonly db: Database,
     private readonly cache: Cache,
     private readonly outbox: Outbox,
+    private readonly mediaLinks: MediaLinks,
   ) {}
 
   /** Keyset pagination, filters and full-text search; pages are cached under the lists generation. */
@@ -30,11 +32,12 @@ export class ProductsService {
     return (await this.cache.getOrLoad(this.cache.key('list', `g${generation}`, fingerprint), load, 'product-list')) as ProductPageDto;
   }
 
-  async get(id: string): Promise<ProductDto> {
+  /** The cached product plus live media URLs (sync call, degrades to `media.live: false`). */
+  async get(id: string): Promise<ProductDetailDto> {
     const load = () => this.db.read((em) => this.loadOne(em, id));
     const product = this.db.mustReadYourWrites ? await load() : await this.cache.getOrLoad(productKey(this.cache, id), load, 'product');
     if (!product) throw new NotFoundError('product', id);
-    return product;
+    return { ...product, media: await this.mediaLinks.forAssets(product.images.map((image) => image.assetId)) };
   }
 
   async create(dto: CreateProductDto): Promise<ProductDto> {

@@ -175,6 +175,24 @@ describe('catalog: products with Redis cache-aside, event-driven invalidation, k
     expect(n).toBeGreaterThan(0);
   });
 
+  it('answers product detail without live media URLs, fast, when media is down; then the breaker fails fast', async () => {
+    const [a] = instances;
+    const product = await create(a, { name: 'Camera', priceCents: 30000, imageAssetIds: ['11111111-1111-4111-8111-111111111111'] });
+    const started = Date.now();
+    const first = (await (await request(a, 'GET', `/products/${product.id}`)).json()) as { media: { live: boolean; reason: string } };
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(first.media).toMatchObject({ live: false, reason: 'unavailable' });
+    let last = first;
+    for (let i = 0; i < 8 && last.media.reason !== 'circuit-open'; i++) {
+      last = (await (await request(a, 'GET', `/products/${product.id}`)).json()) as typeof first;
+    }
+    expect(last.media).toMatchObject({ live: false, reason: 'circuit-open' });
+    const quick = Date.now();
+    expect((await request(a, 'GET', `/products/${product.id}`)).status).toBe(200);
+    expect(Date.now() - quick).toBeLessThan(500);
+    expect(await metricValue(a.url, 'http_client_breaker_state', 'target="media"')).toBe(2);
+  });
+
   it('verifies tokens while the issuer is down: cached keys, and a new replica uses the last good JWKS from Redis', async () => {
     await issuer.close();
     const [a] = instances;

@@ -130,6 +130,16 @@ export class ProductDto {
   @ApiProperty() updatedAt: string;
 }
 
+export class LiveMediaDto {
+  @ApiProperty({ description: 'false when media did not answer in time; images are then served without live URLs' }) live: boolean;
+  @ApiPropertyOptional({ enum: ['timeout', 'unavailable', 'server-error', 'circuit-open', 'bulkhead-full'] }) reason?: string;
+  @ApiProperty({ description: 'assetId -> variant -> URL' }) urls: Record<string, Record<string, string>>;
+}
+
+export class ProductDetailDto extends ProductDto {
+  @ApiProperty({ type: LiveMediaDto }) media: LiveMediaDto;
+}
+
 export class ProductPageDto {
   @ApiProperty({ type: [ProductDto] }) items: ProductDto[];
   @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page' })
