@@ -4,9 +4,8 @@
  *   npm run bench -- catalog      (BENCH_PRODUCTS, BENCH_SECONDS, BENCH_CONNECTIONS)
  * The services run as separate processes from the built bundle (dist/apps/catalog), like production.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { loadConfig } from '@saas/config';
 import { migrate } from '@saas/platform';
@@ -14,23 +13,13 @@ import { createTestDatabase, eventually, freePort, repoRoot, serviceEnv, signing
 import { catalogSpec } from '../../apps/catalog/src/app.module';
 import { catalogEnv } from '../../apps/catalog/src/config';
 import { seedCatalog } from '../../apps/catalog/src/seed/seed';
+import { httpLoad, startProcess } from './measure';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 
-async function start(command: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, command, { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: 'ignore' });
-  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined))?.status !== undefined || undefined, 60_000, 250).catch(
-    async () => eventually(async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)) !== undefined, 30_000, 250),
-  );
-  return child;
-}
-
-async function measure(label: string, url: string) {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS });
-  return { label, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
-}
+const measure = (label: string, url: string) => httpLoad(label, { url, connections: CONNECTIONS, duration: SECONDS });
 
 async function main() {
   const db = await createTestDatabase('bench_catalog');
@@ -43,8 +32,8 @@ async function main() {
   try {
     const cached = await freePort();
     const uncached = await freePort();
-    children.push(await start([resolve(repoRoot, 'dist/apps/catalog/main.js')], { ...env, CACHE_ENABLED: 'true', INSTANCE_ID: 'bench-cached' }, cached));
-    children.push(await start([resolve(repoRoot, 'dist/apps/catalog/main.js')], { ...env, CACHE_ENABLED: 'false', INSTANCE_ID: 'bench-uncached' }, uncached));
+    children.push(await startProcess([resolve(repoRoot, 'dist/apps/catalog/main.js')], { ...env, CACHE_ENABLED: 'true', INSTANCE_ID: 'bench-cached' }, cached));
+    children.push(await startProcess([resolve(repoRoot, 'dist/apps/catalog/main.js')], { ...env, CACHE_ENABLED: 'false', INSTANCE_ID: 'bench-uncached' }, uncached));
     await eventually(async () => (await fetch(`http://127.0.0.1:${cached}/health/ready`)).ok, 60_000, 500);
     await eventually(async () => (await fetch(`http://127.0.0.1:${uncached}/health/ready`)).ok, 60_000, 500);
 
@@ -57,7 +46,7 @@ async function main() {
     const redis = new Redis(env.REDIS_URL);
     const [detailKey] = await redis.keys(`catalog:product:${id}`);
     const bare = await freePort();
-    children.push(await start([resolve(repoRoot, 'tools/bench/bare-redis-server.mjs')], { REDIS_URL: env.REDIS_URL, BENCH_KEY: detailKey }, bare));
+    children.push(await startProcess([resolve(repoRoot, 'tools/bench/bare-redis-server.mjs')], { REDIS_URL: env.REDIS_URL, BENCH_KEY: detailKey }, bare));
     redis.disconnect();
 
     const rows = [

@@ -1,3 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
+import { eventually, repoRoot } from '@saas/testing';
+
 /** Small helpers shared by the benchmarks: a closed-loop load with bounded time and count, and percentiles. */
 export interface LoadResult {
   label: string;
@@ -47,4 +51,17 @@ export function printTable(title: string, rows: LoadResult[], baseline = rows[0]
       `| ${row.label} | ${row.ops} | ${row.perSecond.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.errors} | ${ratio}x |`,
     );
   }
+}
+
+/** Starts a server process (a built service or a bare server) and waits until its port answers HTTP. */
+export async function startProcess(command: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, command, { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: 'ignore' });
+  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)) !== undefined, 90_000, 250);
+  return child;
+}
+
+/** One autocannon run; figures as a row. */
+export async function httpLoad(label: string, options: autocannon.Options) {
+  const result = await autocannon(options);
+  return { label, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }

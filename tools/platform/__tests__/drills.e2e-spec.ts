@@ -121,7 +121,7 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
     expect((await control('POST', '/scale/catalog/2')).status).toBe(200);
   });
 
-  it('keeps a user logged in through replica A working on replica B after A is killed (stateless JWT)', async () => {
+  it('registers through the balancer (profile follows via Kafka) and keeps the user logged in on replica B after A is killed', async () => {
     const email = `drill-${Date.now()}@example.com`;
     const registered = await fetch(`${LB}/auth/register`, {
       method: 'POST',
@@ -129,7 +129,13 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
       body: JSON.stringify({ email, password: 'correct horse battery', displayName: 'Drill' }),
     });
     expect(registered.status).toBe(201);
-    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const { accessToken, user } = (await registered.json()) as { accessToken: string; user: { id: string } };
+    // auth -> outbox -> Kafka -> profile's inbox consumer: the profile appears without any sync call.
+    const profile = await eventually(async () => {
+      const response = await fetch(`${LB}/profile/users/${user.id}`);
+      return response.status === 200 ? ((await response.json()) as { displayName: string }) : undefined;
+    }, 60_000, 250);
+    expect(profile.displayName).toBe('Drill');
     const servedBy = registered.headers.get('x-served-by')!;
     await control('POST', `/kill/auth/${servedBy.split('-')[1]}`);
     const me = await eventually(async () => {

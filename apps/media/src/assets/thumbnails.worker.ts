@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { buffer } from 'node:stream/consumers';
 import { Readable } from 'node:stream';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
@@ -110,7 +111,8 @@ export class ThumbnailWorker implements OnModuleInit {
         }),
       );
       if (this.settings.crashAfterVariant === spec.name) {
-        this.logger.error(`MEDIA_WORKER_CRASH_AFTER_VARIANT=${spec.name}: killing the process mid-job (fault injection)`);
+        // Written synchronously: the (asynchronous) logger would lose the line to the SIGKILL.
+        writeSync(2, `MEDIA_WORKER_CRASH_AFTER_VARIANT=${spec.name}: killing the process mid-job (fault injection)\n`);
         process.kill(process.pid, 'SIGKILL');
         await new Promise(() => undefined);
       }

@@ -125,7 +125,7 @@ describe('the built-in load generator (node -e, as in the Job)', () => {
     new Promise<{ code: number; out: string }>((resolve) => {
       const port = (server.address() as AddressInfo).port;
       const child = spawn(process.execPath, ['-e', LOAD_SCRIPT], {
-        env: { ...process.env, TARGET_URL: `http://127.0.0.1:${port}${path}`, RPS: String(rps), DURATION_SECONDS: String(seconds), CONNECTIONS: '4' },
+        env: { ...process.env, TARGET_URL: `http://127.0.0.1:${port}${path}`, RPS: String(rps), DURATION_SECONDS: String(seconds), CONNECTIONS: '16' },
       });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
@@ -138,8 +138,11 @@ describe('the built-in load generator (node -e, as in the Job)', () => {
     const { code, out } = await run('/ok', 40, 2);
     expect(code).toBe(0);
     const s = parseSummary(out)!;
-    expect(s.sent).toBeGreaterThanOrEqual(70);
-    expect(s.sent).toBeLessThanOrEqual(90);
+    // Open loop: 40/s for 2 s is 80 request slots; a slot finding every connection busy is counted
+    // as dropped, not sent late (this machine may be busy with other tests).
+    expect(s.sent + (s.dropped ?? 0)).toBeGreaterThanOrEqual(76);
+    expect(s.sent + (s.dropped ?? 0)).toBeLessThanOrEqual(84);
+    expect(s.sent).toBeGreaterThan(20);
     expect(s.ok).toBe(s.sent);
     expect(hits).toBe(s.sent);
     expect(s.statusCodes).toEqual({ 200: s.sent });

@@ -103,10 +103,10 @@ describe('status', () => {
         expect(r.stdout).toMatch(new RegExp(`^${svc}\\s+${pod.metadata.name}\\s+${pod.spec.nodeName}\\s+Running\\s+1/1\\s+0\\s+\\d+[smhd]`, 'm'));
       }
     }
-    // HPA reporting: current→desired, min, max, and metric current/target. Without a metrics API
+    // HPA reporting: replicas (current→desired while it scales), min, max, and metric current/target. Without a metrics API
     // (this cluster has none, like a bare kind cluster) the current value is <unknown> and the CLI
     // says why the HPA cannot scale on metrics, from the HPA's own condition.
-    expect(r.stdout).toMatch(/^catalog\s.*demo-catalog: 2→2 \(min 2, max 5\) cpu <unknown>\/70%/m);
+    expect(r.stdout).toMatch(/^catalog\s.*demo-catalog: replicas 2 \(min 2, max 5\) cpu <unknown>\/70%/m);
     expect(r.stdout).toMatch(/^auth\s.*\snone$/m);
     expect(r.stdout).toMatch(/^postgres-replica\s+statefulset\/demo-postgres-replica\s+1\/1\s+demo-postgres-replica-0 Running on kwok-node-\d/m);
     const hpa = get('hpa', `${RELEASE}-catalog`, NS);
@@ -138,7 +138,7 @@ describe('scale', () => {
     expect(r.stdout).toContain(`scaled deployment/${RELEASE}-auth: 2 → 3 replicas (scale subresource)`);
     expect(r.stdout).toMatch(/expect: +1 new pod/);
     expect(r.stdout).toMatch(/ready: +3\/3 replicas ready after/);
-    const d = deployment('auth');
+    const d = JSON.parse(kubectl(['get', 'deployment', `${RELEASE}-auth`, '-n', NS, '-o', 'json', '--show-managed-fields']));
     expect(d.spec.replicas).toBe(3);
     expect(d.status.readyReplicas).toBe(3);
     // The API server records which subresource a write went through.

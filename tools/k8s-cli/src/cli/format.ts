@@ -80,7 +80,10 @@ const statusCurrent = (m: MetricStatus): MetricValue | undefined =>
 
 const show = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
 
-export function hpaMetrics(specs: MetricSpec[] = [], statuses: MetricStatus[] = []): string {
+export function hpaMetrics(specList?: MetricSpec[] | null, statusList?: MetricStatus[] | null): string {
+  // The API sends null, not [], for an HPA that has no current metrics yet.
+  const specs = specList ?? [];
+  const statuses = statusList ?? [];
   if (specs.length === 0) return 'no metrics';
   return specs
     .map((spec) => {

@@ -3,7 +3,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Service } from '../cli/args';
 import { CliError, ExitCode } from '../cli/errors';
 import { seconds as showSeconds } from '../cli/format';
-import { nameOf, type Cluster, findDeployment, hpasFor, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, selectorOf } from '../kube/cluster';
+import { nameOf, sleep, type Cluster, findDeployment, hpasFor, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, selectorOf } from '../kube/cluster';
 import { watchUntil } from '../kube/watch';
 import { formatSummary, parseSummary } from '../cli/summary';
 import { LOAD_SCRIPT } from './load-script';
@@ -171,19 +171,25 @@ export async function load(c: Cluster, opts: LoadOptions, print: (s: string) => 
     write(chunk: Buffer, _enc, cb) {
       const text = chunk.toString();
       captured += text;
-      process.stdout.write(text.replace(/^/gm, '  | '));
+      process.stdout.write(text.replace(/^(?=.)/gm, '  | '));
       cb();
     },
   });
-  const streamed = await new Promise<boolean>((resolve) => {
-    new k8s.Log(c.kc)
-      .log(c.namespace, podName, container, sink, (err: unknown) => resolve(!err || captured.length > 0), { follow: true })
-      .catch((err: unknown) => {
-        const e = err as { message?: string; statusCode?: number };
-        print(`cannot stream the pod's log (${e.message ?? String(err)}); the job keeps running: kubectl logs -f job/${name} -n ${c.namespace}`);
-        resolve(false);
-      });
-  });
+  // Follow the log while watching the Job: the stream normally ends when the container exits, but
+  // the Job's completion is what decides the outcome (and some kubelets keep a follow open).
+  let logEnded: () => void = () => undefined;
+  const logDone = new Promise<void>((r) => (logEnded = r));
+  let logProblem: string | undefined;
+  const abort = await new k8s.Log(c.kc)
+    .log(c.namespace, podName, container, sink, (err: unknown) => {
+      if (err && !captured) logProblem = (err as Error).message ?? String(err);
+      logEnded();
+    }, { follow: true })
+    .catch((err: unknown) => {
+      logProblem = (err as Error).message ?? String(err);
+      logEnded();
+      return undefined;
+    });
   const finished = await watchUntil<k8s.V1Job, 'Complete' | 'Failed'>(c, {
     path: `/apis/batch/v1/namespaces/${c.namespace}/jobs`,
     list: () => c.batch.listNamespacedJob({ namespace: c.namespace, fieldSelector: `metadata.name=${name}` }),
@@ -195,12 +201,17 @@ export async function load(c: Cluster, opts: LoadOptions, print: (s: string) => 
       return undefined;
     },
     onTimeout: () => `job/${name} did not finish within ${opts.timeout}s`,
+  }).finally(async () => {
+    // Give the log a moment to deliver its last lines, then close it.
+    await Promise.race([logDone, sleep(3000)]);
+    abort?.abort();
   });
+  if (logProblem) print(`cannot stream the pod's log (${logProblem}); read it with kubectl logs job/${name} -n ${c.namespace}`);
   const summary = parseSummary(captured);
   print('');
   print(`job/${name}: ${finished}`);
   if (summary) for (const line of formatSummary(summary)) print(line);
-  else print(streamed ? 'no summary line in the log' : `no log streamed; read it with kubectl logs job/${name} -n ${c.namespace}`);
+  else if (!logProblem) print('no summary line in the log');
   print(`pods of ${deployment.metadata?.name} now: kubectl get pods -n ${c.namespace} -l ${selectorOf(deployment)}`);
   if (finished === 'Failed') throw new CliError(`the load generator job/${name} failed`, ExitCode.failed, `kubectl describe job/${name} -n ${c.namespace}`);
 }

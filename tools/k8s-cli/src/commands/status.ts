@@ -30,9 +30,13 @@ function podReady(p: k8s.V1Pod): string {
 
 function hpaSummary(h: k8s.V2HorizontalPodAutoscaler): { line: string; problem?: string } {
   const metrics = hpaMetrics(h.spec?.metrics as MetricSpec[] | undefined, h.status?.currentMetrics as MetricStatus[] | undefined);
-  const line = `${h.metadata?.name}: ${h.status?.currentReplicas ?? '?'}→${h.status?.desiredReplicas ?? '?'} (min ${h.spec?.minReplicas ?? 1}, max ${h.spec?.maxReplicas}) ${metrics}`;
   const active = h.status?.conditions?.find((c) => c.type === 'ScalingActive');
   const problem = active && active.status !== 'True' ? `${active.reason}: ${active.message}` : undefined;
+  // desiredReplicas means something only once the HPA has computed it (it stays 0 without metrics).
+  const current = h.status?.currentReplicas ?? 0;
+  const desired = h.status?.desiredReplicas;
+  const replicas = desired && desired !== current ? `${current}→${desired}` : `${current}`;
+  const line = `${h.metadata?.name}: replicas ${replicas} (min ${h.spec?.minReplicas ?? 1}, max ${h.spec?.maxReplicas}) ${metrics}`;
   return { line, problem };
 }
 
@@ -40,7 +44,7 @@ export function render(c: Pick<Cluster, 'release' | 'namespace' | 'context'>, s:
   const out: string[] = [];
   out.push(`release ${c.release} · namespace ${c.namespace} · context ${c.context} · ${now.toISOString().slice(11, 19)}Z`);
   out.push('');
-  const rows: string[][] = [['SERVICE', 'DEPLOYMENT', 'DESIRED', 'UPDATED', 'READY', 'AVAILABLE', 'HPA (current→desired, min, max, metrics)']];
+  const rows: string[][] = [['SERVICE', 'DEPLOYMENT', 'DESIRED', 'UPDATED', 'READY', 'AVAILABLE', 'HPA (replicas current→desired, min, max, metric current/target)']];
   const notes: string[] = [];
   for (const service of SERVICES) {
     const d = s.deployments.find((x) => component(x) === service);
