@@ -97,6 +97,8 @@ export class Cache {
   }
 
   async invalidate(...keys: string[]): Promise<void> {
+    // A result still shared in this process must not outlive its invalidation.
+    for (const key of keys) this.inflight.delete(key);
     if (keys.length) await this.run(() => this.redis.del(...keys));
   }
 

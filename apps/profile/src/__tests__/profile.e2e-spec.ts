@@ -117,6 +117,8 @@ describe('profile service on real Postgres, Redis and Kafka', () => {
     expect(await mine.json()).toMatchObject({ displayName: 'Alan T.' });
     const publicProfile = await api(`/users/${userId}`, { headers: consistency });
     expect(await publicProfile.json()).toMatchObject({ displayName: 'Alan T.', bio: 'Computing', avatarAssetId: assetId });
+    // The token read went to the database (read-your-writes bypasses the cache); a plain read fills it.
+    expect(await (await api(`/users/${userId}`)).json()).toMatchObject({ displayName: 'Alan T.' });
     expect(JSON.parse((await redis.get(`profile:public:${userId}`))!)).toMatchObject({ displayName: 'Alan T.' });
 
     const events = await sql<{ type: string; key: string }>(db.primaryUrl, 'select type, key from outbox where key = $1', [userId]);

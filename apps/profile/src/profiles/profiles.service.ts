@@ -26,10 +26,12 @@ export class ProfilesService {
 
   /** Anyone's public profile, cache-aside in Redis; Redis down means a database read, never an error. */
   async publicProfile(userId: string): Promise<ProfileDto> {
-    const profile = await this.cache.getOrLoad(userId, async () => {
+    const load = async () => {
       const row = await this.db.read((em) => em.getRepository(Profile).findOneBy({ userId }));
       return row ? ProfileDto.of(row) : null;
-    });
+    };
+    // A caller that wrote or presents a consistency token reads through, so it sees its own write.
+    const profile = this.db.mustReadYourWrites ? await load() : await this.cache.getOrLoad(userId, load);
     if (!profile) throw new NotFoundError('profile', userId);
     return profile;
   }
