@@ -6,6 +6,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/ensure-deps.sh
 bash scripts/infra/infra.sh up >/dev/null
+# Benchmarks that start services use the production bundles.
+npx nx run-many -t build -p auth catalog media profile --outputStyle=static >/dev/null
 names=("$@")
 if [[ ${#names[@]} -eq 0 ]]; then
   mapfile -t names < <(ls tools/bench/*.ts | xargs -n1 basename | sed 's/\.ts$//' | grep -v '^measure$')
