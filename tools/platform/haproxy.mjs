@@ -22,7 +22,7 @@ export function haproxyConfig({ services, lbPort, statsPort, socket, pidFile }) 
     // retried once on another server; only idempotent methods get the layer-7 retries.
     '  retries 2',
     '  option redispatch 1',
-    '  retry-on conn-failure empty-response response-timeout 503',
+    '  retry-on conn-failure empty-response junk-response response-timeout 502 503 504',
     '',
     'frontend public',
     `  bind 127.0.0.1:${lbPort}`,

@@ -23,7 +23,8 @@ async function load(path: string, seconds: number, during?: () => Promise<void>)
   const run = autocannon({ url: `${LB}${path}`, connections: 8, duration: seconds, pipelining: 1 });
   const action = during ? new Promise((r) => setTimeout(r, 1_500)).then(during) : Promise.resolve();
   const [result] = await Promise.all([run, action]);
-  return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]));
+  return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts, statuses };
 }
 
 describe('local platform drills (HAProxy + supervised replicas)', () => {
