@@ -10,7 +10,7 @@ import { migrate } from '@saas/platform';
 import { createTestDatabase, eventually, freePort, repoRoot, serviceEnv, signingKeys } from '@saas/testing';
 import { authSpec } from '../../apps/auth/src/app.module';
 import { authEnv } from '../../apps/auth/src/config';
-import { httpLoad, startProcess } from './measure';
+import { httpLoad, runBenchmark, startProcess } from './measure';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
@@ -66,10 +66,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

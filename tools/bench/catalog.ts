@@ -13,7 +13,7 @@ import { createTestDatabase, eventually, freePort, repoRoot, serviceEnv, signing
 import { catalogSpec } from '../../apps/catalog/src/app.module';
 import { catalogEnv } from '../../apps/catalog/src/config';
 import { seedCatalog } from '../../apps/catalog/src/seed/seed';
-import { httpLoad, startProcess } from './measure';
+import { httpLoad, runBenchmark, startProcess } from './measure';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -69,10 +69,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -65,3 +65,14 @@ export async function httpLoad(label: string, options: autocannon.Options) {
   const result = await autocannon(options);
   return { label, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
+
+/** Runs a benchmark's main and exits with its outcome (child processes and pools never keep it alive). */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -6,6 +6,7 @@ import { createEvent, TOPICS, toKafkaMessage } from '@saas/contracts';
 import { eventually, sql } from '@saas/testing';
 import { consumer, kafkaConnection, newKey, relay, serviceDatabase, uniquePrefix, writeProductEvent } from '../../libs/messaging/src/__tests__/harness';
 import { Outbox } from '@saas/messaging';
+import { runBenchmark } from './measure';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 5_000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
@@ -105,10 +106,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

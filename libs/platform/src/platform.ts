@@ -114,8 +114,15 @@ export function main<S extends EnvShape & typeof platformEnv>(
   appModule: (config: ReturnType<typeof loadConfig<S>>) => Type<unknown> | DynamicModule,
   commands: Record<string, (config: ReturnType<typeof loadConfig<S>>, args: string[]) => Promise<string>> = {},
 ): void {
+  const all: typeof commands = {
+    migrate: async (config) => {
+      const applied = await migrate(spec, config as PlatformConfig);
+      return applied.length ? `applied ${applied.join(', ')}` : 'schema up to date';
+    },
+    ...commands,
+  };
   const command = process.argv[2];
-  if (command && commands[command]) {
+  if (command && all[command]) {
     let config: ReturnType<typeof loadConfig<S>>;
     try {
       config = loadConfig(env);
@@ -123,9 +130,9 @@ export function main<S extends EnvShape & typeof platformEnv>(
       process.stderr.write(`${(error as Error).message}\n`);
       process.exit(1);
     }
-    commands[command](config, process.argv.slice(3)).then(
+    all[command](config, process.argv.slice(3)).then(
       (summary) => {
-        process.stdout.write(`${summary}\n`);
+        new Logger(command).log(summary);
         process.exit(0);
       },
       (error: Error) => {
@@ -133,26 +140,6 @@ export function main<S extends EnvShape & typeof platformEnv>(
         process.exit(1);
       },
     );
-    return;
-  }
-  if (command === 'migrate') {
-    const logger = new Logger('Migrate');
-    let config: ReturnType<typeof loadConfig<S>>;
-    try {
-      config = loadConfig(env);
-    } catch (error) {
-      process.stderr.write(`${(error as Error).message}\n`);
-      process.exit(1);
-    }
-    migrate(spec, config as PlatformConfig)
-      .then((applied) => {
-        logger.log(applied.length ? `applied ${applied.join(', ')}` : 'schema up to date');
-        process.exit(0);
-      })
-      .catch((error: Error) => {
-        logger.error(`migration failed: ${error.message}`);
-        process.exit(1);
-      });
     return;
   }
   void runService(() => {
