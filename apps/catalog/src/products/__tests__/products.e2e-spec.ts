@@ -145,7 +145,7 @@ describe('catalog: products with Redis cache-aside, event-driven invalidation, k
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const query: string = `/products?limit=2&categoryId=${category.id}${cursor ? `&cursor=${cursor}` : ''}`;
+      const query = `/products?limit=2&categoryId=${category.id}${cursor ? `&cursor=${cursor}` : ''}`;
       const page = (await (await request(a, 'GET', query)).json()) as ProductPageDto;
       seen.push(...page.items.map((item) => item.name));
       cursor = page.nextCursor;
