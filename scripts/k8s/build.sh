@@ -8,6 +8,9 @@
 #   bash scripts/k8s/build.sh            # build what is missing or stale
 #   bash scripts/k8s/build.sh --force    # rebuild everything
 #   bash scripts/k8s/build.sh --check    # exit 0 if everything is up to date, 1 otherwise (builds nothing)
+#
+# Build times (2 cores, machine shared with other builds): ~33 min from an empty Go cache (apiserver 15,
+# kwok 9, controller-manager 5 min); ~90 s to relink with a warm Go build cache; 0 s from the cache below.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -28,6 +31,7 @@ if [[ -z "$KUBE_VERSION" || -z "$ETCD_VERSION" || -z "$KWOK_VERSION" ]]; then
   exit 1
 fi
 
+export PATH="/usr/local/go/bin:$PATH"
 if ! command -v go >/dev/null 2>&1; then
   echo "build.sh: Go is required (https://go.dev/doc/install or the golang-go Debian package)" >&2
   exit 1
@@ -63,7 +67,11 @@ stamp_of() { # the hash of everything that decides a binary's content
   { cat "$dir/go.mod" "$dir/go.sum"; echo "$3|$4|$5|$(go env GOVERSION)"; } | sha256sum | cut -c1-16
 }
 
+# A machine-wide copy keyed by the same stamp: a fresh clone on this machine (CI) reuses the binaries
+# instead of relinking them (about 90 s even with a warm Go build cache). K8S_TOOLS_CACHE=off disables it.
+CACHE="${K8S_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/saas-starter/k8s-tools}"
 mkdir -p "$BIN" "$STAMPS"
+[[ "$CACHE" == off ]] || mkdir -p "$CACHE" 2>/dev/null || CACHE=off
 stale=0
 total_start=$SECONDS
 for t in "${targets[@]}"; do
@@ -76,6 +84,12 @@ for t in "${targets[@]}"; do
   fi
   stale=1
   if [[ "$mode" == "--check" ]]; then echo "build.sh: $name missing or stale"; continue; fi
+  if [[ "$mode" != "--force" && "$CACHE" != off && -x "$CACHE/$name-$want" ]]; then
+    cp -f "$CACHE/$name-$want" "$BIN/$name.tmp" && mv -f "$BIN/$name.tmp" "$BIN/$name"
+    echo "$want" >"$STAMPS/$name"
+    echo "build.sh: $name taken from $CACHE"
+    continue
+  fi
   echo "build.sh: building $name ($pkg) ..."
   start=$SECONDS
   # nice: other people run tests on this machine; the build uses both cores otherwise.
@@ -83,6 +97,10 @@ for t in "${targets[@]}"; do
   mv -f "$BIN/$name.tmp" "$BIN/$name"
   echo "$want" >"$STAMPS/$name"
   echo "build.sh: built $name in $((SECONDS - start))s"
+  if [[ "$CACHE" != off ]]; then
+    rm -f "$CACHE/$name"-*
+    cp -f "$BIN/$name" "$CACHE/$name-$want.tmp" && mv -f "$CACHE/$name-$want.tmp" "$CACHE/$name-$want" || true
+  fi
 done
 if [[ "$mode" == "--check" ]]; then exit "$stale"; fi
 echo "build.sh: done in $((SECONDS - total_start))s (kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION) -> $BIN"

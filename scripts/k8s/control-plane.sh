@@ -29,6 +29,7 @@ KUBECONFIG_ADMIN="$STATE/kubeconfig"
 SERVICE_CIDR="10.96.0.0/16"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
+export PATH="/usr/local/go/bin:$PATH"
 log() { echo "control-plane: $*" >&2; }
 die() { echo "control-plane: $*" >&2; exit 1; }
 
@@ -144,6 +145,56 @@ check_ports() {
   done
 }
 
+# kwok's behaviour: the "fast" stages of the pinned kwok module (nodes Ready with lease heartbeats, pods
+# Running/Ready at once, Job pods complete, PVCs provisioned and bound), and a canned log served for the
+# load generator's k6 container, so `kubectl logs` and the CLI's log streaming work end to end.
+kwok_config() {
+  local dir
+  dir="$(cd "$ROOT/tools/k8s-control-plane/kwok" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)" ||
+    die "cannot locate the kwok module (run bash scripts/k8s/build.sh)"
+  mkdir -p "$STATE/kwok"
+  {
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+      pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml \
+      volume/fast/pvc-provision.yaml volume/fast/pv-bind.yaml volume/fast/pvc-delete.yaml volume/fast/pv-delete.yaml; do
+      echo "---"
+      cat "$dir/kustomize/stage/$f"
+    done
+    cat <<EOF
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: load-generator
+spec:
+  logs:
+  - containers: [k6]
+    logsFile: $STATE/kwok/load-generator.log
+    follow: false
+EOF
+  } >"$STATE/kwok/kwok.yaml"
+  cp "$dir/kustomize/stage/volume/fast/storage-class.yaml" "$STATE/kwok/storage-class.yaml"
+  # The shape of k6's end-of-test summary (k8s/loadgen-job.yaml), in the CRI log format kwok serves.
+  # No container runs under kwok: these numbers are canned, and say so.
+  local t='2000-01-01T00:00:00.000000000Z'
+  sed "s/^/$t stdout F /" >"$STATE/kwok/load-generator.log" <<'EOF'
+kwok: no container ran; this is a canned k6 log so log streaming can be exercised end to end
+running (0m02.0s), 00/10 VUs, 10 complete and 0 interrupted iterations
+constant ✓ [======================================] 00/10 VUs  2s  5.00 iters/s
+
+  █ TOTAL RESULTS
+
+    HTTP
+    http_req_duration.......................................................: avg=2.1ms    p(50)=1.98ms   p(95)=3.4ms    p(99)=3.9ms    max=4.2ms
+    http_req_failed.........................................................: 0.00%  0 out of 10
+    http_reqs...............................................................: 10     4.975124/s
+
+    EXECUTION
+    dropped_iterations......................................................: 0      0/s
+    iterations..............................................................: 10     4.975124/s
+EOF
+}
+
 nodes_manifest() {
   local i
   for ((i = 0; i < NODES; i++)); do
@@ -223,7 +274,8 @@ up() {
     --kube-api-qps 100 --kube-api-burst 200 --profiling=false --v=1
   wait_for kube-scheduler 60 curl -fsSk --max-time 2 "https://$HOST:$SCHED_PORT/healthz"
 
-  start kwok --kubeconfig "$STATE/kwok.kubeconfig" \
+  kwok_config
+  start kwok --kubeconfig "$STATE/kwok.kubeconfig" --config "$STATE/kwok/kwok.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector= --manage-single-node= \
     --node-ip "$HOST" --node-port "$KWOK_PORT" --server-address "$HOST:$KWOK_PORT" \
@@ -232,6 +284,7 @@ up() {
   wait_for kwok 60 curl -fsSk --max-time 2 "https://$HOST:$KWOK_PORT/healthz"
 
   nodes_manifest | kctl apply -f - >/dev/null
+  kctl apply -f "$STATE/kwok/storage-class.yaml" >/dev/null
   wait_for kwok 60 kctl wait --for=condition=Ready node -l type=kwok --timeout=5s
   # The namespace's default ServiceAccount comes from the controller-manager; pods need it.
   wait_for kube-controller-manager 60 kctl get serviceaccount default -n default

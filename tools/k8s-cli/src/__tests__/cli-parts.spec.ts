@@ -1,15 +1,11 @@
 /**
- * The CLI's pure parts (argument checks, formatting, the load generator's summary) and the built-in
- * load generator script itself, run with node against a local HTTP server on loopback.
+ * The CLI's pure parts: argument checks, formatting, the load-generator template and k6's summary.
  */
-import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs, parseDuration } from '../cli/args';
 import { CliError, ExitCode } from '../cli/errors';
 import { age, hpaMetrics, table } from '../cli/format';
-import { formatSummary, parseSummary } from '../cli/summary';
-import { LOAD_SCRIPT } from '../commands/load-script';
+import { formatSummary, parseSummary, toMs } from '../cli/summary';
+import { DEFAULT_TEMPLATE, renderTemplate, substitute } from '../cli/template';
 
 const usage = (argv: string[]) => {
   try {
@@ -48,7 +44,7 @@ describe('argument checks (bad input fails before any cluster call)', () => {
       name: 'load',
       rps: 50,
       durationSeconds: 90,
-      connections: 10,
+      follow: true,
       timeout: 270,
     });
     expect(usage(['load', 'catalog', '--duration', '30s']).message).toContain('--rps');
@@ -98,64 +94,42 @@ describe('formatting', () => {
     expect(hpaMetrics([], [])).toBe('no metrics');
   });
 
-  it('finds the load summary in a log and prints it', () => {
-    const log = 'noise\n{"event":"progress"}\n2025-01-01T00:00:00Z stdout F {"summary":{"sent":10,"ok":9,"failed":1,"achievedRps":5,"latencyMs":{"p50":1,"p95":2,"p99":3},"statusCodes":{"200":9,"503":1},"servedBy":{"a":4,"b":5}}}\n';
-    const s = parseSummary(log);
-    expect(s).toMatchObject({ sent: 10, failed: 1 });
-    expect(formatSummary(s!).join('\n')).toMatch(/10 sent, 9 ok, 1 failed; 5 req\/s[\s\S]*p99 3 ms[\s\S]*200×9 503×1[\s\S]*served by 2 replica/);
+  it("reads k6's end-of-test summary (1.x and 0.x formats) and prints it", () => {
+    const v1 = [
+      'running (0m10.0s), 00/10 VUs, 100 complete and 0 interrupted iterations',
+      '    http_req_duration.......................................................: avg=1.53ms   p(50)=1.22ms   p(95)=2.92ms   p(99)=4.1ms  max=25.76ms',
+      '      { expected_response:true }............................................: avg=1.53ms   p(50)=1.22ms   p(95)=2.92ms   p(99)=4.1ms  max=25.76ms',
+      '    http_req_failed.........................................................: 1.00%  1 out of 100',
+      '    http_reqs...............................................................: 100    9.993/s',
+      '    dropped_iterations......................................................: 3      0.3/s',
+    ].join('\n');
+    const s = parseSummary(v1)!;
+    expect(s).toEqual({ requests: 100, rps: 9.993, failedRate: 1, failed: 1, droppedIterations: 3, latencyMs: { avg: 1.53, 'p(50)': 1.22, 'p(95)': 2.92, 'p(99)': 4.1, max: 25.76 } });
+    expect(formatSummary(s).join('\n')).toBe(
+      'requests: 100 at 9.993 req/s; failed 1% (1); 3 iterations dropped (the generator ran out of VUs)\nlatency:  avg 1.53 ms · p(50) 1.22 ms · p(95) 2.92 ms · p(99) 4.1 ms · max 25.76 ms',
+    );
+    const v0 = '     http_req_duration..............: avg=480.1µs min=200µs med=1s max=1m2.5s p(90)=2ms\n     http_req_failed................: 0.00%  ✓ 0        ✗ 600\n     http_reqs......................: 600    59.8/s';
+    expect(parseSummary(v0)).toEqual({ requests: 600, rps: 59.8, failedRate: 0, failed: 0, latencyMs: { avg: 0.48, min: 0.2, med: 1000, max: 62500, 'p(90)': 2 } });
+    expect(toMs('1m2.5s')).toBe(62500);
     expect(parseSummary('no summary here')).toBeUndefined();
   });
 });
 
-describe('the built-in load generator (node -e, as in the Job)', () => {
-  let server: Server;
-  let hits = 0;
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      hits++;
-      res.setHeader('x-served-by', hits % 2 ? 'replica-a' : 'replica-b');
-      res.statusCode = req.url === '/fail' ? 503 : 200;
-      res.end('{}');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
-
-  const run = (path: string, rps: number, seconds: number) =>
-    new Promise<{ code: number; out: string }>((resolve) => {
-      const port = (server.address() as AddressInfo).port;
-      const child = spawn(process.execPath, ['-e', LOAD_SCRIPT], {
-        env: { ...process.env, TARGET_URL: `http://127.0.0.1:${port}${path}`, RPS: String(rps), DURATION_SECONDS: String(seconds), CONNECTIONS: '16' },
-      });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('close', (code) => resolve({ code: code ?? -1, out }));
-    });
-
-  it('holds the requested rate for the duration and reports latency, codes and replicas', async () => {
-    hits = 0;
-    const { code, out } = await run('/ok', 40, 2);
-    expect(code).toBe(0);
-    const s = parseSummary(out)!;
-    // Open loop: 40/s for 2 s is 80 request slots; a slot finding every connection busy is counted
-    // as dropped, not sent late (this machine may be busy with other tests).
-    expect(s.sent + (s.dropped ?? 0)).toBeGreaterThanOrEqual(76);
-    expect(s.sent + (s.dropped ?? 0)).toBeLessThanOrEqual(84);
-    expect(s.sent).toBeGreaterThan(20);
-    expect(s.ok).toBe(s.sent);
-    expect(hits).toBe(s.sent);
-    expect(s.statusCodes).toEqual({ 200: s.sent });
-    expect(Object.keys(s.servedBy!).sort()).toEqual(['replica-a', 'replica-b']);
-    expect(s.latencyMs.p99).toBeGreaterThan(0);
+describe('the load-generator template (k8s/loadgen-job.yaml)', () => {
+  it('is filled like its envsubst instructions say, and nothing else is touched', () => {
+    const objects = renderTemplate(DEFAULT_TEMPLATE, { RPS: '25', DURATION: '90s', TARGET: 'http://x-catalog.ns.svc:3002/catalog/products', NAME: 'lg-1' });
+    const job = objects.find((o) => o.kind === 'Job')!;
+    const cm = objects.find((o) => o.kind === 'ConfigMap')!;
+    expect(job.metadata.name).toBe('lg-1');
+    const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ RPS: '25', DURATION: '90s', TARGET: 'http://x-catalog.ns.svc:3002/catalog/products' });
+    expect(cm.metadata.name).toBe(job.spec.template.spec.volumes.find((v: { configMap?: { name: string } }) => v.configMap)?.configMap.name);
+    // the k6 script keeps its own ${...}-free JavaScript intact
+    expect(String((cm.data as Record<string, string>)['load.js'])).toContain('Number(__ENV.RPS)');
+    expect(substitute('$RPS ${NAME} $HOME ${OTHER}', { RPS: '1', DURATION: '', TARGET: '', NAME: 'n' })).toBe('1 n $HOME ${OTHER}');
   });
 
-  it('exits non-zero when requests fail, and rejects missing parameters', async () => {
-    const failing = await run('/fail', 20, 1);
-    expect(failing.code).toBe(1);
-    expect(parseSummary(failing.out)).toMatchObject({ failed: expect.any(Number), ok: 0 });
-    const bad = await run('/ok', 0, 1);
-    expect(bad.code).toBe(2);
-    expect(bad.out).toContain('RPS');
+  it('reports an unreadable template as bad input', () => {
+    expect(() => renderTemplate('/nonexistent.yaml', { RPS: '1', DURATION: '1s', TARGET: 't', NAME: 'n' })).toThrow(/cannot read the load-generator template/);
   });
 });

@@ -89,6 +89,7 @@ beforeAll(async () => {
   kubectl(['apply', '-f', '-'], fixture().map((o) => JSON.stringify(o)).join('\n'));
   for (const svc of SERVICES) await eventually(settled(svc, 2), 90_000, `${svc} 2/2 ready`);
   await eventually(() => readyPods('postgres-replica').length === 1, 90_000, 'postgres replica ready');
+  await eventually(() => get('hpa', `${RELEASE}-catalog`, NS).status?.conditions?.length, 60_000, 'the HPA controller to process the HPA');
 });
 
 describe('status', () => {
@@ -233,21 +234,29 @@ describe('rollout restart', () => {
 });
 
 describe('load', () => {
-  it('creates the load-generator Job with the requested rate and duration and streams its summary', async () => {
+  it("creates the load-generator Job from k8s/loadgen-job.yaml with the requested rate and duration, and streams k6's summary", async () => {
     const r = await cli(['load', 'catalog', '--rps', '5', '--duration', '2s', ...base]);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const name = /started job\/(\S+): 5 req\/s for 2s → http:\/\/demo-catalog\.cli-e2e\.svc:80\/catalog\/products \(built-in generator in saas-starter\/catalog:e2e\)/.exec(r.stdout)?.[1];
+    const target = 'http://demo-catalog.cli-e2e.svc:80/catalog/products';
+    const name = new RegExp(`started job/(\\S+): 5 req/s for 2s → ${target.replace(/\./g, '\\.')} \\(k6, k8s/loadgen-job\\.yaml\\)`).exec(r.stdout)?.[1];
     expect(name).toBeDefined();
     expect(r.stdout).toMatch(/expect: .*demo-catalog raises desired replicas \(up to 5\)/);
-    // The log travels kwok → kube-apiserver → CLI (kwok serves a canned log for this container).
-    expect(r.stdout).toContain('  | ');
+    // The log travels kwok (the "kubelet") → kube-apiserver → CLI; kwok serves a canned k6 log.
+    expect(r.stdout).toContain('  | kwok: no container ran');
     expect(r.stdout).toContain(`job/${name}: Complete`);
-    expect(r.stdout).toMatch(/requests: 10 sent, 10 ok, 0 failed; 5 req\/s/);
+    expect(r.stdout).toContain('requests: 10 at 4.975124 req/s; failed 0% (0)');
+    expect(r.stdout).toMatch(/latency: +avg 2\.1 ms · p\(50\) 1\.98 ms · p\(95\) 3\.4 ms · p\(99\) 3\.9 ms · max 4\.2 ms/);
     const job = get('job', name!, NS);
     const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]));
-    expect(env).toMatchObject({ RPS: '5', DURATION_SECONDS: '2', TARGET_URL: 'http://demo-catalog.cli-e2e.svc:80/catalog/products' });
+    expect(env).toEqual({ RPS: '5', DURATION: '2s', TARGET: target });
     expect(job.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'load-generator', 'saas-starter.io/load-target': 'catalog' });
+    // The pod keeps the label the chart's NetworkPolicy admits clients by.
+    expect(job.spec.template.metadata.labels).toMatchObject({ 'saas-starter/client': 'true', 'app.kubernetes.io/instance': RELEASE });
     expect(job.status.conditions.some((c: Obj) => c.type === 'Complete' && c.status === 'True')).toBe(true);
+    const cm = get('configmap', `${name}-script`, NS);
+    expect(cm.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Job', name, uid: job.metadata.uid })]);
+    expect(cm.data['load.js']).toContain('constant-arrival-rate');
   });
 });
 

@@ -17,7 +17,7 @@ export type Command =
   | { name: 'help' }
   | { name: 'status'; once: boolean; watchSeconds?: number }
   | { name: 'scale'; service: Service; replicas: number; force: boolean; wait: boolean; timeout: number }
-  | { name: 'load'; service: Service; rps: number; durationSeconds: number; connections: number; path?: string; image?: string; follow: boolean; timeout: number }
+  | { name: 'load'; service: Service; rps: number; durationSeconds: number; path?: string; template?: string; follow: boolean; timeout: number }
   | { name: 'kill-pod'; service: Service; pod?: string; now: boolean; wait: boolean; timeout: number }
   | { name: 'kill-db-replica'; now: boolean; wait: boolean; timeout: number }
   | { name: 'rollout-restart'; service: Service; wait: boolean; timeout: number };
@@ -34,8 +34,9 @@ Commands
   scale <service> <replicas> [--force] [--wait]
                                        set replicas through the scale subresource; refuses when an HPA
                                        manages the Deployment unless --force
-  load <service> --rps N --duration T [--connections C] [--path /p] [--image I] [--no-follow]
-                                       run the chart's load-generator Job against a service, stream its output
+  load <service> --rps N --duration T [--path /p] [--template FILE] [--no-follow]
+                                       run the load-generator Job (k6, k8s/loadgen-job.yaml) against a
+                                       service at a constant rate; stream its output and summary
   chaos kill-pod <service> [--pod NAME] [--now] [--wait]
                                        delete one pod of a service; its ReplicaSet replaces it
   chaos kill-db-replica [--now] [--wait]
@@ -66,9 +67,8 @@ const VALUE_FLAGS = new Set([
   'request-timeout',
   'rps',
   'duration',
-  'connections',
   'path',
-  'image',
+  'template',
   'pod',
   'watch-seconds',
 ]);
@@ -214,14 +214,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return { global, command: { name: 'scale', service, replicas, force: bool('force'), wait: bool('wait'), timeout } };
     }
     case 'load': {
-      only(['rps', 'duration', 'connections', 'path', 'image', 'no-follow', 'timeout'], 'load');
+      only(['rps', 'duration', 'path', 'template', 'no-follow', 'timeout'], 'load');
       const service = parseService(rest[0]);
       extra(rest, 1, 'load');
       if (str('rps') === undefined) throw usageError('load needs --rps N', 'Example: npm run k8s -- load catalog --rps 50 --duration 60s');
       if (str('duration') === undefined) throw usageError('load needs --duration T', 'Example: npm run k8s -- load catalog --rps 50 --duration 60s');
       const rps = integer(str('rps'), '--rps', { min: 1 });
       const durationSeconds = parseDuration(str('duration') ?? '');
-      const connections = str('connections') === undefined ? 10 : integer(str('connections'), '--connections', { min: 1 });
       const path = str('path');
       if (path !== undefined && !path.startsWith('/')) throw usageError(`--path must start with "/" (got "${path}")`);
       return {
@@ -231,9 +230,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
           service,
           rps,
           durationSeconds,
-          connections,
           path,
-          image: str('image'),
+          template: str('template'),
           follow: !bool('no-follow'),
           // A load run may take as long as its duration plus scheduling and start-up.
           timeout: str('timeout') === undefined ? durationSeconds + 180 : timeout,

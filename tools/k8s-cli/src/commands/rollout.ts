@@ -51,6 +51,7 @@ export async function rolloutRestart(
     onChange: (items) => {
       const x = items.find((i) => i.metadata?.name === name);
       const s = x?.status;
+      if ((s?.observedGeneration ?? 0) < generation) return; // the controller has not seen the restart yet
       const line = `progress: ${s?.updatedReplicas ?? 0}/${x?.spec?.replicas ?? 0} updated, ${s?.readyReplicas ?? 0} ready, ${s?.availableReplicas ?? 0} available, ${s?.replicas ?? 0} total`;
       if (line !== lastLine) print((lastLine = line));
     },

@@ -35,9 +35,20 @@ function hpaSummary(h: k8s.V2HorizontalPodAutoscaler): { line: string; problem?:
   // desiredReplicas means something only once the HPA has computed it (it stays 0 without metrics).
   const current = h.status?.currentReplicas ?? 0;
   const desired = h.status?.desiredReplicas;
-  const replicas = desired && desired !== current ? `${current}→${desired}` : `${current}`;
+  const observed = (h.status?.conditions?.length ?? 0) > 0; // the HPA controller has processed it
+  const replicas = !observed ? '-' : desired && desired !== current ? `${current}→${desired}` : `${current}`;
   const line = `${h.metadata?.name}: replicas ${replicas} (min ${h.spec?.minReplicas ?? 1}, max ${h.spec?.maxReplicas}) ${metrics}`;
   return { line, problem };
+}
+
+/** "svc\0message" notes → one line per distinct message: "auth, catalog: message". */
+function groupNotes(notes: string[]): string[] {
+  const byMessage = new Map<string, string[]>();
+  for (const note of notes) {
+    const [service, message] = note.split('\0');
+    byMessage.set(message, [...(byMessage.get(message) ?? []), service]);
+  }
+  return [...byMessage].map(([message, services]) => `${services.join(', ')}: ${message}`);
 }
 
 export function render(c: Pick<Cluster, 'release' | 'namespace' | 'context'>, s: Snapshot, now = new Date()): string {
@@ -54,7 +65,7 @@ export function render(c: Pick<Cluster, 'release' | 'namespace' | 'context'>, s:
     }
     const hpas = s.hpas.filter((h) => targets(h, d));
     const hpa = hpas[0] ? hpaSummary(hpas[0]) : undefined;
-    if (hpa?.problem) notes.push(`${service}: HPA not scaling on metrics: ${hpa.problem}`);
+    if (hpa?.problem) notes.push(`${service}\0HPA not scaling on metrics: ${hpa.problem}`);
     rows.push([
       service,
       d.metadata?.name ?? '',
@@ -65,7 +76,7 @@ export function render(c: Pick<Cluster, 'release' | 'namespace' | 'context'>, s:
       hpa?.line ?? 'none',
     ]);
     const progressing = d.status?.conditions?.find((x) => x.type === 'Progressing');
-    if (progressing?.reason === 'ProgressDeadlineExceeded') notes.push(`${service}: rollout stuck: ${progressing.message}`);
+    if (progressing?.reason === 'ProgressDeadlineExceeded') notes.push(`${service}\0rollout stuck: ${progressing.message}`);
   }
   out.push(table(rows));
 
@@ -108,7 +119,7 @@ export function render(c: Pick<Cluster, 'release' | 'namespace' | 'context'>, s:
   }
   if (notes.length) {
     out.push('');
-    out.push(...notes.map((n) => `! ${n}`));
+    out.push(...groupNotes(notes).map((n) => `! ${n}`));
   }
   return out.join('\n');
 }
