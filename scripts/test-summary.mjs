@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Sums the per-project jest reports into the one closing line CI reads: "N passed, N failed".
+// Arguments: the projects that were expected to report.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,6 +16,13 @@ for (const file of existsSync(dir) ? readdirSync(dir).filter((name) => name.ends
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
   for (const suite of report.testResults ?? []) {
     if (suite.status === 'failed') failures.push(`${file.replace(/\.json$/, '')}: ${suite.name}`);
+  }
+}
+// A project whose jest run crashed before reporting (e.g. a failed global setup) counts as one failure.
+for (const project of process.argv.slice(2)) {
+  if (!existsSync(join(dir, `${project}.json`))) {
+    failed += 1;
+    failures.push(`${project}: no report (the test run crashed before reporting; see its output above)`);
   }
 }
 if (failures.length) console.log(`failing suites:\n  ${failures.join('\n  ')}`);

@@ -14,5 +14,6 @@ projects=()
 # One project at a time: some suites stop and restart shared infrastructure (failure drills).
 status=0
 npx nx run-many -t test "${projects[@]}" --parallel=1 --outputStyle=stream || status=$?
-node scripts/test-summary.mjs || status=$?
+if [[ $# -gt 0 ]]; then expected=("$@"); else mapfile -t expected < <(npx nx show projects --with-target test); fi
+node scripts/test-summary.mjs "${expected[@]}" || status=$?
 exit "$status"
