@@ -115,9 +115,8 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
     expect(scaled).toBe(200);
     // Scaling out is not a drill for zero failures (kill and rolling restart are): a handful of non-2xx
     // were seen once in ~1000 requests while two new processes booted on 2 busy cores. Bound it, show it.
-    expect(result.errors).toBe(0);
-    expect({ non2xx: result.non2xx, statuses: result.statuses }).toEqual({ non2xx: expect.any(Number), statuses: expect.any(Object) });
-    expect(result.non2xx / result.requests).toBeLessThan(0.01);
+    // (The whole result is in the matcher's output on failure, status codes included.)
+    expect({ ...result, underOnePercent: result.non2xx / result.requests < 0.01 }).toMatchObject({ errors: 0, underOnePercent: true });
     const replicas = (await status()).catalog.replicas;
     expect(replicas).toHaveLength(4);
     for (let i = 0; i < 40; i++) await fetch(`${LB}/catalog/products?limit=1`);
