@@ -10,7 +10,7 @@ import { migrate } from '@saas/platform';
 import { createTestDatabase, eventually, freePort, repoRoot, serviceEnv, signingKeys } from '@saas/testing';
 import { authSpec } from '../../apps/auth/src/app.module';
 import { authEnv } from '../../apps/auth/src/config';
-import { httpLoad, runBenchmark, startProcess } from './measure';
+import { httpLoad, printHttpTable, runBenchmark, startProcess } from './measure';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
@@ -54,10 +54,7 @@ async function main() {
       }),
       await httpLoad('GET /auth/.well-known/jwks.json (no auth, no DB)', { url: `${base}/.well-known/jwks.json`, connections: 16, duration: SECONDS }),
     ];
-    console.log(`\nOne auth process, ${SECONDS}s per case, autocannon on the same 2-core machine`);
-    console.log('| case | req/s | p50 ms | p99 ms | errors |');
-    console.log('|---|---:|---:|---:|---:|');
-    for (const row of rows) console.log(`| ${row.label} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.errors} |`);
+    printHttpTable(`One auth process, ${SECONDS}s per case, autocannon on the same 2-core machine`, rows);
     console.log(`\nverifications per login: ${(rows[1].rps / rows[0].rps).toFixed(0)}x — why services verify locally instead of calling auth`);
   } finally {
     child?.kill('SIGTERM');

@@ -14,7 +14,7 @@ import { createTestDatabase, eventually, freePort, repoRoot, serviceEnv, startTe
 import { catalogSpec } from '../../apps/catalog/src/app.module';
 import { catalogEnv } from '../../apps/catalog/src/config';
 import { seedCatalog } from '../../apps/catalog/src/seed/seed';
-import { httpLoad, runBenchmark, startProcess } from './measure';
+import { httpLoad, printHttpTable, runBenchmark, startProcess } from './measure';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -68,10 +68,7 @@ async function main() {
       await load('HAProxy -> 1 replica', one),
       await load('HAProxy -> 2 replicas', two),
     ];
-    console.log(`\nGET ${path} (cached), ${CONNECTIONS} connections, ${SECONDS}s per case`);
-    console.log('| case | req/s | p50 ms | p99 ms | errors |');
-    console.log('|---|---:|---:|---:|---:|');
-    for (const row of rows) console.log(`| ${row.label} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.errors} |`);
+    printHttpTable(`GET ${path} (cached), ${CONNECTIONS} connections, ${SECONDS}s per case`, rows);
     console.log(
       `\nbalancer overhead: ${((1 - rows[1].rps / rows[0].rps) * 100).toFixed(0)} % throughput; 2 replicas vs 1 through the balancer: ${(rows[2].rps / rows[1].rps).toFixed(2)}x`,
     );

@@ -13,7 +13,7 @@ import { createTestDatabase, eventually, freePort, repoRoot, serviceEnv, signing
 import { catalogSpec } from '../../apps/catalog/src/app.module';
 import { catalogEnv } from '../../apps/catalog/src/config';
 import { seedCatalog } from '../../apps/catalog/src/seed/seed';
-import { httpLoad, runBenchmark, startProcess } from './measure';
+import { httpLoad, printHttpTable, runBenchmark, startProcess } from './measure';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -56,10 +56,7 @@ async function main() {
       await measure('detail, cache on', `http://127.0.0.1:${cached}${detailPath}`),
       await measure('ceiling: bare node http + ioredis GET', `http://127.0.0.1:${bare}/`),
     ];
-    console.log(`\n${PRODUCTS} products, ${CONNECTIONS} connections, ${SECONDS}s per case, autocannon in the same machine (2 cores)`);
-    console.log('| case | req/s | p50 ms | p99 ms | errors |');
-    console.log('|---|---:|---:|---:|---:|');
-    for (const row of rows) console.log(`| ${row.label} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.errors} |`);
+    printHttpTable(`${PRODUCTS} products, ${CONNECTIONS} connections, ${SECONDS}s per case, autocannon in the same machine (2 cores)`, rows);
     console.log(`\nlist: cache on / off = ${(rows[1].rps / rows[0].rps).toFixed(2)}x throughput; detail: ${(rows[3].rps / rows[2].rps).toFixed(2)}x; cached detail reaches ${((rows[3].rps / rows[4].rps) * 100).toFixed(0)}% of the bare ceiling`);
   } finally {
     for (const child of children) child.kill('SIGTERM');

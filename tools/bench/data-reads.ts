@@ -25,7 +25,7 @@ async function main() {
     statementTimeoutMs: 5_000,
     replicaMaxLagBytes: 16 * 1024 * 1024,
   });
-  await Promise.all([database.primary.start(), ...database.replicas.map((replica) => replica.start())]);
+  await database.connect();
   await new Promise((resolve) => setTimeout(resolve, 500));
   await database.monitor.refresh();
   const write = await inConsistencyScope(undefined, () => database.write((em) => em.query("update items set body = 'x' where id = 1")));
@@ -46,8 +46,7 @@ async function main() {
         '\non separate hosts the replica adds its own CPU. The token check costs one extra round trip per read on the chosen connection.',
     );
   } finally {
-    database.monitor.stop();
-    await Promise.all([database.primary.close(), ...database.replicas.map((replica) => replica.close())]);
+    await database.close();
     await db.drop();
   }
 }

@@ -76,3 +76,11 @@ export function runBenchmark(main: () => Promise<void>): void {
     },
   );
 }
+
+/** Prints rows from httpLoad as a markdown table under a title. */
+export function printHttpTable(title: string, rows: Awaited<ReturnType<typeof httpLoad>>[]): void {
+  console.log(`\n${title}`);
+  console.log('| case | req/s | p50 ms | p99 ms | errors |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const row of rows) console.log(`| ${row.label} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.errors} |`);
+}

@@ -19,7 +19,7 @@ async function main() {
     statementTimeoutMs: 5_000,
     replicaMaxLagBytes: 16 * 1024 * 1024,
   });
-  await Promise.all([database.primary.start(), ...database.replicas.map((replica) => replica.start())]);
+  await database.connect();
   await database.monitor.refresh();
   const count = () => database.read(async (em) => (await em.query('select count(*)::int as n from notes'))[0].n as number);
 
@@ -44,8 +44,7 @@ async function main() {
     console.log(`5. Resume replay; read WITH the token -> served by ${caughtUp.readNode}: count = ${caughtUp.result}   <- replica caught up, used again`);
   } finally {
     await sql(db.replicaUrl, 'select pg_wal_replay_resume()').catch(() => undefined);
-    database.monitor.stop();
-    await Promise.all([database.primary.close(), ...database.replicas.map((replica) => replica.close())]);
+    await database.close();
     await db.drop();
   }
 }

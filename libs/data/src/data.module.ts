@@ -62,14 +62,12 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    // First attempt inline (fast path), then background retries: a down node never blocks boot.
-    await Promise.all([this.database.primary, ...this.database.replicas].map((node) => node.start()));
+    await this.database.connect();
     this.database.monitor.start(this.options.replicaCheckIntervalMs ?? 1_000);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.database.monitor.stop();
-    await Promise.all([this.database.primary, ...this.database.replicas].map((node) => node.close()));
+    await this.database.close();
   }
 }
 

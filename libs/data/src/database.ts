@@ -32,6 +32,17 @@ export class Database {
     readonly monitor: ReplicaMonitor,
   ) {}
 
+  /** Connects every node (first attempt inline, then background retries: a down node never blocks). */
+  async connect(): Promise<void> {
+    await Promise.all([this.primary, ...this.replicas].map((node) => node.start()));
+  }
+
+  /** Stops replica monitoring and closes every node's pool. */
+  async close(): Promise<void> {
+    this.monitor.stop();
+    await Promise.all([this.primary, ...this.replicas].map((node) => node.close()));
+  }
+
   /** Runs `work` in one primary transaction and remembers its WAL position for the consistency token. */
   async write<T>(work: Work<T>): Promise<T> {
     let result: T;
