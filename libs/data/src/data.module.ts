@@ -11,8 +11,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
-import type { ReadinessCheck } from '@saas/server';
+import type { DependencyProbe, DependencyReport, ReadinessCheck } from '@saas/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, tap } from 'rxjs';
 import type { DataSourceOptions } from 'typeorm';
@@ -33,6 +32,8 @@ export interface DataModuleOptions {
   statementTimeoutMs: number;
   replicaMaxLagBytes: number;
   replicaCheckIntervalMs?: number;
+  /** See NodeSettings.poolStallMs (default: max(10 s, 2 x statement timeout)). */
+  poolStallMs?: number;
 }
 
 const OPTIONS = Symbol('DataModuleOptions');
@@ -48,6 +49,7 @@ export function createDatabase(options: DataModuleOptions): Database {
       connectTimeoutMs: options.connectTimeoutMs,
       statementTimeoutMs: options.statementTimeoutMs,
       applicationName: options.service,
+      poolStallMs: options.poolStallMs,
     });
   const primary = node('primary', options.primaryUrl, true);
   const replicas = options.replicaUrls.map((url, index) => node(`replica-${index + 1}`, url, false));
@@ -90,25 +92,53 @@ class ConsistencyInterceptor implements NestInterceptor {
   }
 }
 
+/** The primary, probed on its own connection: down means writes answer 503 (reads go on from replicas). */
 @Injectable()
-export class DatabaseReadiness implements ReadinessCheck {
-  readonly key = 'database';
+export class PostgresPrimaryProbe implements DependencyProbe {
+  readonly key = 'postgres-primary';
 
-  constructor(
-    private readonly database: Database,
-    private readonly indicators: HealthIndicatorService,
-  ) {}
+  constructor(private readonly database: Database) {}
 
-  /** Ready needs the primary; replica trouble is reported in the details but only degrades reads. */
-  async check() {
-    const indicator = this.indicators.check(this.key);
-    const replicas = this.database.replicaStates();
+  async probe(): Promise<DependencyReport> {
     try {
-      await this.database.primary.query('select 1');
-      return indicator.up({ primary: 'up', replicas, degraded: replicas.some((replica) => !replica.usable) });
+      await this.database.primary.probe('select 1');
+      return { state: 'up' };
     } catch (error) {
-      return indicator.down({ primary: `down: ${(error as Error).message}`, replicas });
+      return { state: 'down', details: { reason: (error as Error).message, effect: 'writes answer 503; reads use the replicas' } };
     }
+  }
+}
+
+/** The replicas as the replica monitor sees them: some skipped = degraded, none usable = down (reads on the primary). */
+@Injectable()
+export class PostgresReplicasProbe implements DependencyProbe {
+  readonly key = 'postgres-replicas';
+
+  constructor(private readonly database: Database) {}
+
+  async probe(): Promise<DependencyReport> {
+    await this.database.monitor.checked();
+    const replicas = this.database.replicaStates();
+    const usable = replicas.filter((replica) => replica.usable).length;
+    if (usable === replicas.length) return { state: 'up', details: { replicas } };
+    const skipped = replicas.filter((replica) => !replica.usable).map((replica) => `${replica.name}: ${replica.reason}`);
+    return {
+      state: usable === 0 ? 'down' : 'degraded',
+      details: { reason: skipped.join('; '), effect: 'reads from skipped replicas go to the primary', replicas },
+    };
+  }
+}
+
+/** Unready only when this process's own pool is wedged while the server answers (a leak, not an outage). */
+@Injectable()
+export class DatabasePoolReadiness implements ReadinessCheck {
+  readonly key = 'databasePool';
+
+  constructor(private readonly database: Database) {}
+
+  problem(): string | undefined {
+    const stalled = [this.database.primary, ...this.database.replicas].map((node) => node.poolStall()).filter(Boolean);
+    return stalled.length ? stalled.join('; ') : undefined;
   }
 }
 
@@ -118,15 +148,16 @@ export class DataModule {
   static forRoot(options: DataModuleOptions): DynamicModule {
     return {
       module: DataModule,
-      imports: [TerminusModule],
       providers: [
         { provide: OPTIONS, useValue: options },
         { provide: Database, useFactory: () => createDatabase(options) },
         DatabaseLifecycle,
-        DatabaseReadiness,
+        PostgresPrimaryProbe,
+        PostgresReplicasProbe,
+        DatabasePoolReadiness,
         { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
       ],
-      exports: [Database, DatabaseReadiness],
+      exports: [Database, PostgresPrimaryProbe, PostgresReplicasProbe, DatabasePoolReadiness],
     };
   }
 }

@@ -1,4 +1,11 @@
-export { DataModule, DatabaseReadiness, createDatabase, type DataModuleOptions } from './data.module';
+export {
+  DataModule,
+  PostgresPrimaryProbe,
+  PostgresReplicasProbe,
+  DatabasePoolReadiness,
+  createDatabase,
+  type DataModuleOptions,
+} from './data.module';
 export { Database, type Work, type ReadRoute } from './database';
 export { CONSISTENCY_TOKEN_HEADER, READ_NODE_HEADER, inConsistencyScope } from './consistency';
 export { DatabaseUnavailableError } from './errors';

@@ -23,6 +23,7 @@ export class ReplicaMonitor {
   private readonly states = new Map<string, ReplicaState>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private firstCheck?: Promise<void>;
   private readonly logger = new Logger('ReplicaMonitor');
   private readonly lagGauge = gauge('db_replica_lag_bytes', 'Bytes of WAL the replica has not replayed yet', ['replica']);
   private readonly usableGauge = gauge('db_replica_usable', '1 when the replica serves reads, 0 when skipped', ['replica']);
@@ -38,10 +39,15 @@ export class ReplicaMonitor {
     const tick = async () => {
       await this.refresh();
       if (this.stopped) return;
-      this.timer = setTimeout(tick, intervalMs);
+      this.timer = setTimeout(() => void tick(), intervalMs);
       this.timer.unref();
     };
-    void tick();
+    this.firstCheck = tick();
+  }
+
+  /** Resolves once every replica has been checked at least once since start(). */
+  async checked(): Promise<void> {
+    await this.firstCheck;
   }
 
   stop(): void {
@@ -65,7 +71,7 @@ export class ReplicaMonitor {
 
   async refresh(): Promise<void> {
     const primaryLsn = await this.primary
-      .query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')
+      .probe<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')
       .then((rows) => parseLsn(rows[0]?.lsn))
       .catch(() => undefined);
     await Promise.all(this.replicas.map((replica) => this.check(replica, primaryLsn)));
@@ -74,7 +80,7 @@ export class ReplicaMonitor {
   private async check(replica: DatabaseNode, primaryLsn: bigint | undefined): Promise<void> {
     const checkedAt = new Date().toISOString();
     try {
-      const [row] = await replica.query<{ recovery: boolean; replay: string | null; paused: boolean }>(
+      const [row] = await replica.probe<{ recovery: boolean; replay: string | null; paused: boolean }>(
         `select pg_is_in_recovery() as recovery, pg_last_wal_replay_lsn()::text as replay,
                 case when pg_is_in_recovery() then pg_is_wal_replay_paused() else false end as paused`,
       );

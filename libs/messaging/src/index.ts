@@ -1,4 +1,4 @@
-export { MessagingModule, KafkaReadiness, EventConsumers, type MessagingOptions } from './messaging.module';
+export { MessagingModule, KafkaProbe, EventConsumers, type MessagingOptions } from './messaging.module';
 export { KafkaConnection, type KafkaOptions } from './kafka.connection';
 export { Outbox } from './outbox';
 export { OutboxRelay } from './relay';

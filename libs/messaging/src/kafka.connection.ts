@@ -21,7 +21,7 @@ export interface KafkaOptions {
 export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
   readonly kafka: Kafka;
   readonly producer: Producer;
-  private adminClient?: Admin;
+  private adminClient?: Promise<Admin>;
   private producerConnected = false;
   private connecting?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
@@ -92,18 +92,28 @@ export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
     this.logger.log(`created topics ${missing.join(', ')}`);
   }
 
-  async admin(): Promise<Admin> {
-    if (!this.adminClient) {
+  /**
+   * The one admin client. Concurrent callers share one in-flight connect, so a probe that gave up
+   * waiting never leaves a second client behind; a failed connect is dropped and retried next call.
+   */
+  admin(): Promise<Admin> {
+    this.adminClient ??= (async () => {
       const admin = this.kafka.admin();
-      await admin.connect();
-      this.adminClient = admin;
-    }
+      try {
+        await admin.connect();
+        return admin;
+      } catch (error) {
+        this.adminClient = undefined;
+        await admin.disconnect().catch(() => undefined);
+        throw error;
+      }
+    })();
     return this.adminClient;
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    await Promise.allSettled([this.producer.disconnect(), this.adminClient?.disconnect()]);
+    await Promise.allSettled([this.producer.disconnect(), this.adminClient?.then((admin) => admin.disconnect())]);
   }
 }

@@ -7,9 +7,8 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { Database } from '@saas/data';
-import type { ReadinessCheck } from '@saas/server';
+import type { DependencyProbe, DependencyReport } from '@saas/server';
 import { EventConsumer, type ConsumerOptions } from './consumer';
 import { KafkaConnection, type KafkaOptions } from './kafka.connection';
 import { Outbox } from './outbox';
@@ -24,38 +23,21 @@ export interface MessagingOptions extends KafkaOptions {
   relay?: { enabled?: boolean; pollMs?: number; batchSize?: number };
 }
 
-const READINESS_TIMEOUT_MS = 2_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Ready when the producer is connected and a broker answers a metadata request, within the probe budget. */
+/** Kafka down: writes still commit (the outbox keeps their events until Kafka is back), consumers wait. */
 @Injectable()
-export class KafkaReadiness implements ReadinessCheck {
+export class KafkaProbe implements DependencyProbe {
   readonly key = 'kafka';
 
-  constructor(
-    private readonly kafka: KafkaConnection,
-    private readonly indicators: HealthIndicatorService,
-  ) {}
+  constructor(private readonly kafka: KafkaConnection) {}
 
-  async check() {
-    const indicator = this.indicators.check(this.key);
-    if (!this.kafka.connected) return indicator.down({ reason: 'producer not connected' });
+  async probe(): Promise<DependencyReport> {
+    const effect = 'events wait in the outbox; consumers pause';
+    if (!this.kafka.connected) return { state: 'down', details: { reason: 'producer not connected', effect } };
     try {
-      const cluster = await withTimeout(
-        this.kafka.admin().then((admin) => admin.describeCluster()),
-        READINESS_TIMEOUT_MS,
-        'metadata request',
-      );
-      return indicator.up({ brokers: cluster.brokers.length });
+      const cluster = await (await this.kafka.admin()).describeCluster();
+      return { state: 'up', details: { brokers: cluster.brokers.length } };
     } catch (error) {
-      return indicator.down({ reason: (error as Error).message });
+      return { state: 'down', details: { reason: (error as Error).message, effect } };
     }
   }
 }
@@ -126,10 +108,9 @@ export class MessagingModule {
     const relayEnabled = options.relay?.enabled !== false;
     return {
       module: MessagingModule,
-      imports: [TerminusModule],
       providers: [
         { provide: KafkaConnection, useFactory: () => new KafkaConnection(options) },
-        KafkaReadiness,
+        KafkaProbe,
         { provide: Outbox, useFactory: () => new Outbox(options.source, options.topicPrefix) },
         {
           provide: OutboxRelay,
@@ -144,7 +125,7 @@ export class MessagingModule {
         },
         ...(relayEnabled ? [RelayLifecycle] : []),
       ],
-      exports: [KafkaConnection, KafkaReadiness, Outbox, OutboxRelay, EventConsumers],
+      exports: [KafkaConnection, KafkaProbe, Outbox, OutboxRelay, EventConsumers],
     };
   }
 }

@@ -1,10 +1,17 @@
 import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
 import { AuthModule } from '@saas/auth';
 import { databaseEnv, jwtEnv, kafkaEnv, loadConfig, redisEnv, serverEnv, type EnvShape } from '@saas/config';
-import { createDatabase, DatabaseReadiness, DataModule, type DataModuleOptions } from '@saas/data';
-import { CreateOutboxAndInbox1764300000000, KafkaReadiness, MessagingModule } from '@saas/messaging';
+import {
+  createDatabase,
+  DatabasePoolReadiness,
+  DataModule,
+  PostgresPrimaryProbe,
+  PostgresReplicasProbe,
+  type DataModuleOptions,
+} from '@saas/data';
+import { CreateOutboxAndInbox1764300000000, KafkaProbe, MessagingModule } from '@saas/messaging';
 import { ObservabilityModule } from '@saas/observability';
-import { RedisModule, RedisReadiness } from '@saas/redis';
+import { RedisModule, RedisProbe } from '@saas/redis';
 import { HealthModule, instanceName, runService, type ServiceOptions } from '@saas/server';
 
 /** The settings every service validates at start. Apps spread this and add their own. */
@@ -84,7 +91,10 @@ export class PlatformModule {
           jwksUrl: config.JWKS_URL,
           revocationFailOpen: config.AUTH_REVOCATION_FAIL_OPEN,
         }),
-        HealthModule.forRoot([DatabaseReadiness, RedisReadiness, KafkaReadiness]),
+        HealthModule.forRoot({
+          dependencies: [PostgresPrimaryProbe, PostgresReplicasProbe, RedisProbe, KafkaProbe],
+          readiness: [DatabasePoolReadiness],
+        }),
       ],
     };
   }

@@ -1,3 +1,3 @@
-export { RedisModule, RedisReadiness } from './redis.module';
+export { RedisModule, RedisProbe } from './redis.module';
 export { RedisConnection, type RedisOptions } from './redis.connection';
 export { RateLimiter, type RateLimitDecision } from './rate-limiter';

@@ -1,25 +1,24 @@
 import { DynamicModule, Global, Injectable, Module } from '@nestjs/common';
-import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
-import type { ReadinessCheck } from '@saas/server';
+import type { DependencyProbe, DependencyReport } from '@saas/server';
 import { RateLimiter } from './rate-limiter';
 import { RedisConnection, type RedisOptions } from './redis.connection';
 
+/** Redis down: caches fall through to the database, rate limits and revocation follow their CAP choice. */
 @Injectable()
-export class RedisReadiness implements ReadinessCheck {
+export class RedisProbe implements DependencyProbe {
   readonly key = 'redis';
 
-  constructor(
-    private readonly redis: RedisConnection,
-    private readonly indicators: HealthIndicatorService,
-  ) {}
+  constructor(private readonly redis: RedisConnection) {}
 
-  async check() {
-    const indicator = this.indicators.check(this.key);
+  async probe(): Promise<DependencyReport> {
     try {
       await this.redis.client.ping();
-      return indicator.up();
+      return { state: 'up' };
     } catch (error) {
-      return indicator.down({ reason: (error as Error).message });
+      return {
+        state: 'down',
+        details: { reason: (error as Error).message, effect: 'cache bypassed (reads from the database), rate limits not enforced' },
+      };
     }
   }
 }
@@ -30,9 +29,8 @@ export class RedisModule {
   static forRoot(options: RedisOptions): DynamicModule {
     return {
       module: RedisModule,
-      imports: [TerminusModule],
-      providers: [{ provide: RedisConnection, useFactory: () => new RedisConnection(options) }, RedisReadiness, RateLimiter],
-      exports: [RedisConnection, RedisReadiness, RateLimiter],
+      providers: [{ provide: RedisConnection, useFactory: () => new RedisConnection(options) }, RedisProbe, RateLimiter],
+      exports: [RedisConnection, RedisProbe, RateLimiter],
     };
   }
 }

@@ -40,7 +40,7 @@ function resolveShutdownState(app: NestFastifyApplication): ShutdownState {
 }
 
 /** Operational endpoints stay at the root for probes and scrapers; everything else lives under the prefix. */
-const ROOT_ROUTES = ['health/live', 'health/ready', 'metrics'];
+const ROOT_ROUTES = ['health/live', 'health/ready', 'health/dependencies', 'metrics'];
 
 /** Builds (but does not start) a service exactly as production runs it; tests call this too. */
 export async function createService(

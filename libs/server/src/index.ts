@@ -3,6 +3,14 @@ export { DomainError, NotFoundError, ConflictError, DependencyUnavailableError }
 export { ProblemDetailsFilter, toProblem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './errors/problem.filter';
 export { HealthModule } from './health/health.module';
 export { ShutdownState } from './health/shutdown.state';
-export { READINESS_CHECKS, type ReadinessCheck } from './health/readiness';
+export {
+  type DependencyProbe,
+  type DependencyReport,
+  type DependencyState,
+  type DependencyStatus,
+  type ReadinessCheck,
+} from './health/dependencies';
+export { DependencyMonitor } from './health/dependency-monitor';
+export { EVENT_LOOP_STALL_MS } from './health/event-loop.readiness';
 export { RequestContext } from './request-context';
 export { HttpCacheable, HttpCacheInterceptor } from './http-cache';

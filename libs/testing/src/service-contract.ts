@@ -34,15 +34,17 @@ export function describeServiceConventions<C>(
       expect(response.headers.get('x-served-by')).toBe(`${name}-conventions`);
     });
 
-    it('is ready once Postgres, Redis and Kafka answer', async () => {
-      let body: { status?: string; info?: Record<string, unknown> } = {};
-      for (let attempt = 0; attempt < 100 && body.status !== 'ok'; attempt++) {
+    it('is ready, and reports Postgres (primary, replicas), Redis and Kafka up', async () => {
+      let body: { status?: string; dependencies?: Record<string, { state: string }> } = {};
+      const allUp = () => Object.values(body.dependencies ?? {}).every((dependency) => dependency.state === 'up');
+      for (let attempt = 0; attempt < 100 && !(body.status === 'ok' && allUp()); attempt++) {
         const response = await fetch(`${service.url}/health/ready`);
         body = (await response.json()) as typeof body;
-        if (body.status !== 'ok') await new Promise((r) => setTimeout(r, 200));
+        if (body.status !== 'ok' || !allUp()) await new Promise((r) => setTimeout(r, 200));
       }
       expect(body.status).toBe('ok');
-      expect(Object.keys(body.info ?? {}).sort()).toEqual(['database', 'kafka', 'redis']);
+      expect(Object.keys(body.dependencies ?? {})).toEqual(['kafka', 'postgres-primary', 'postgres-replicas', 'redis']);
+      expect(allUp()).toBe(true);
     });
 
     it('propagates a sane x-request-id and replaces a hostile one', async () => {

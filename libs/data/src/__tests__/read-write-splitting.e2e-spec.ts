@@ -1,7 +1,17 @@
 import { ObservabilityModule } from '@saas/observability';
 import { HealthModule } from '@saas/server';
 import { bootService, createTestDatabase, eventually, infra, sql, type RunningService, type TestDatabase } from '@saas/testing';
-import { CONSISTENCY_TOKEN_HEADER, createDatabase, DatabaseReadiness, DataModule, READ_NODE_HEADER, type DataModuleOptions } from '../index';
+import {
+  CONSISTENCY_TOKEN_HEADER,
+  createDatabase,
+  Database,
+  DatabasePoolReadiness,
+  DataModule,
+  PostgresPrimaryProbe,
+  PostgresReplicasProbe,
+  READ_NODE_HEADER,
+  type DataModuleOptions,
+} from '../index';
 import { CreateNotes1700000000000, Note, NotesModule } from './fixtures';
 
 describe('read/write splitting over a real primary + streaming replica', () => {
@@ -17,11 +27,12 @@ describe('read/write splitting over a real primary + streaming replica', () => {
     });
   const get = (path: string, token?: string) =>
     fetch(`${service.url}/notes/notes${path}`, { headers: token ? { [CONSISTENCY_TOKEN_HEADER]: token } : {} });
-  const replicaUsable = async () => {
-    const body = (await (await fetch(`${service.url}/health/ready`)).json()) as {
-      info?: { database?: { replicas?: { usable: boolean }[] } };
-    };
-    return body.info?.database?.replicas?.[0]?.usable === true;
+  type Dependencies = Record<string, { state: string; details?: { replicas?: { usable: boolean }[] } }>;
+  const dependencies = async () => (await (await fetch(`${service.url}/health/dependencies`)).json()) as Dependencies;
+  const replicaUsable = async () => (await dependencies())['postgres-replicas']?.details?.replicas?.[0]?.usable === true;
+  const readiness = async () => {
+    const response = await fetch(`${service.url}/health/ready`);
+    return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as { reason?: string } };
   };
 
   beforeAll(async () => {
@@ -37,6 +48,7 @@ describe('read/write splitting over a real primary + streaming replica', () => {
       connectTimeoutMs: 1_000,
       statementTimeoutMs: 5_000,
       replicaMaxLagBytes: 16 * 1024 * 1024,
+      poolStallMs: 1_500,
     };
     const migrator = createDatabase(options).primary.dataSource;
     await migrator.initialize();
@@ -47,7 +59,7 @@ describe('read/write splitting over a real primary + streaming replica', () => {
       imports: [
         ObservabilityModule.forRoot({ service: 'notes', instance: 'notes-test', logLevel: 'warn' }),
         DataModule.forRoot(options),
-        HealthModule.forRoot([DatabaseReadiness]),
+        HealthModule.forRoot({ dependencies: [PostgresPrimaryProbe, PostgresReplicasProbe], readiness: [DatabasePoolReadiness] }),
         NotesModule,
       ],
     });
@@ -127,9 +139,12 @@ describe('read/write splitting over a real primary + streaming replica', () => {
       expect(during.status).toBe(200);
       expect(await during.json()).toEqual({ replica: false });
       await eventually(async () => !(await replicaUsable()), 5_000);
+      expect((await dependencies())['postgres-replicas'].state).toBe('down');
       const metrics = await (await fetch(`${service.url}/metrics`)).text();
       expect(metrics).toMatch(/db_replica_usable\{replica="replica-1"[^}]*\} 0/);
-      expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
+      expect(metrics).toMatch(/dependency_state\{dependency="postgres-replicas",state="down"[^}]*\} 1/);
+      // A replica every instance shares is down: reported, never a reason to leave the balancer.
+      expect((await readiness()).status).toBe(200);
     } finally {
       infra.control('start', 'pg-replica');
     }
@@ -153,10 +168,43 @@ describe('read/write splitting over a real primary + streaming replica', () => {
       const read = await get(`/${existing.id}`);
       expect(read.status).toBe(200);
       expect(read.headers.get(READ_NODE_HEADER)).toBe('replica-1');
-      expect((await fetch(`${service.url}/health/ready`)).status).toBe(503);
+      // Still ready: the replica serves reads and writes fail fast on their own.
+      expect((await readiness()).status).toBe(200);
+      await eventually(async () => (await dependencies())['postgres-primary'].state === 'down', 5_000, 200);
     } finally {
       infra.control('start', 'pg-primary');
     }
     await eventually(async () => (await post('', { body: 'after the outage' })).status === 201, 20_000, 250);
+    await eventually(async () => (await dependencies())['postgres-primary'].state === 'up', 5_000, 200);
+  });
+
+  it('turns unready when its own pool is wedged while the primary answers, and ready again once freed', async () => {
+    const database = service.app.get(Database);
+    // Leak every pooled primary connection (poolSize 4): the server is fine, this process is not.
+    const leaked = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const runner = database.primary.dataSource.createQueryRunner();
+        await runner.connect();
+        return runner;
+      }),
+    );
+    let writing = true;
+    const writers = Array.from({ length: 3 }, async () => {
+      while (writing) await post('', { body: 'waits for a connection' }).catch(() => undefined);
+    });
+    try {
+      const unready = await eventually(async () => {
+        const state = await readiness();
+        return state.status === 503 ? state : undefined;
+      }, 10_000, 200);
+      expect(unready.type).toContain('application/problem+json');
+      expect(unready.body.reason).toMatch(/databasePool: primary pool stalled: \d+ waiting, 4 connections busy/);
+      expect((await dependencies())['postgres-primary'].state).toBe('up');
+    } finally {
+      await Promise.all(leaked.map((runner) => runner.release()));
+      writing = false;
+      await Promise.all(writers);
+    }
+    await eventually(async () => (await readiness()).status === 200, 5_000, 100);
   });
 });

@@ -21,9 +21,19 @@ class SlowController {
 @Module({ controllers: [SlowController] })
 class SlowModule {}
 
+type DependencyStates = Record<string, { state: string; since: string; details?: { reason?: string } }>;
+
 async function readiness(url: string) {
   const response = await fetch(`${url}/health/ready`);
-  return { status: response.status, body: (await response.json()) as { status: string; error?: Record<string, { reason?: string }> } };
+  return { status: response.status, body: (await response.json()) as { status: string | number; reason?: string; dependencies: DependencyStates } };
+}
+
+async function dependencies(url: string) {
+  return (await (await fetch(`${url}/health/dependencies`)).json()) as DependencyStates;
+}
+
+async function metric(url: string, pattern: RegExp) {
+  return pattern.test(await (await fetch(`${url}/metrics`)).text());
 }
 
 describe('platform wiring against real dependencies', () => {
@@ -45,36 +55,44 @@ describe('platform wiring against real dependencies', () => {
     await db?.drop();
   });
 
-  it('reports Redis down in readiness while liveness stays 200, and recovers', async () => {
+  it('stays ready with Redis down, reports it (state, since, gauge) while liveness stays 200, and recovers', async () => {
     infra.control('stop', 'redis');
     try {
       const down = await eventually(async () => {
-        const state = await readiness(service.url);
-        return state.status === 503 ? state : undefined;
+        const states = await dependencies(service.url);
+        return states.redis?.state === 'down' ? states : undefined;
       }, 10_000);
-      expect(down.body.error?.redis).toBeDefined();
+      expect(Date.parse(down.redis.since)).toBeGreaterThan(Date.now() - 15_000);
+      expect(down.redis.details?.reason).toBeTruthy();
+      expect(await metric(service.url, /dependency_state\{dependency="redis",state="down"[^}]*\} 1/)).toBe(true);
+      const ready = await readiness(service.url);
+      expect(ready.status).toBe(200);
+      expect(ready.body.dependencies.redis.state).toBe('down');
       expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
     } finally {
       infra.control('start', 'redis');
     }
-    await eventually(async () => (await readiness(service.url)).status === 200, 15_000);
+    await eventually(async () => (await dependencies(service.url)).redis?.state === 'up', 15_000);
   });
 
-  it('reports Kafka down in readiness within the probe budget, and recovers', async () => {
+  it('stays ready with Kafka down, reports it within the probe budget, and recovers', async () => {
     infra.control('stop', 'kafka');
     try {
       const started = Date.now();
-      const down = await eventually(async () => {
-        const state = await readiness(service.url);
-        return state.status === 503 ? state : undefined;
-      }, 15_000);
-      expect(down.body.error?.kafka).toBeDefined();
-      expect(Date.now() - started).toBeLessThan(15_000);
+      await eventually(async () => (await dependencies(service.url)).kafka?.state === 'down', 10_000, 200);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // Probes keep running every second; readiness answers from memory and never waits for them.
+      for (let i = 0; i < 5; i++) {
+        const probeStarted = Date.now();
+        expect((await readiness(service.url)).status).toBe(200);
+        expect(Date.now() - probeStarted).toBeLessThan(500);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
       expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
     } finally {
       infra.control('start', 'kafka');
     }
-    await eventually(async () => (await readiness(service.url)).status === 200, 30_000, 500);
+    await eventually(async () => (await dependencies(service.url)).kafka?.state === 'up', 30_000, 500);
   });
 
   it('answers malformed JSON and oversized bodies with problem+json 4xx', async () => {
@@ -102,7 +120,9 @@ describe('platform wiring against real dependencies', () => {
     }));
     await new Promise((resolve) => setTimeout(resolve, 100));
     service.app.get(ShutdownState).startDraining();
-    expect((await readiness(service.url)).status).toBe(503);
+    const draining = await readiness(service.url);
+    expect(draining.status).toBe(503);
+    expect(draining.body).toMatchObject({ status: 503, reason: 'draining: shutting down' });
     expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
     await service.app.close();
     expect(await inFlight).toEqual({ status: 200, body: { done: true } });

@@ -1,18 +1,13 @@
-import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { READINESS_CHECKS, type ReadinessCheck } from './readiness';
-import { ShutdownState } from './shutdown.state';
+import type { DependencyStatus } from './dependencies';
+import { Readiness, type ReadinessAnswer } from './readiness.service';
 
 @ApiExcludeController()
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly shutdown: ShutdownState,
-    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
-  ) {}
+  constructor(private readonly readiness: Readiness) {}
 
   /** The process only: a dependency outage must never make Kubernetes restart healthy pods. */
   @Get('live')
@@ -20,22 +15,16 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /**
-   * 200 when every dependency answers, 503 with terminus' per-dependency report otherwise (probes and
-   * people read the reason here, so this endpoint keeps that body rather than problem+json).
-   */
+  /** 200 unless starting, draining or broken on its own; shared dependencies are reported, not judged. */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | { status: string; reason: string }> {
-    if (this.shutdown.isDraining) {
-      reply.status(503);
-      return { status: 'error', reason: 'shutting down' };
-    }
-    try {
-      return await this.health.check(this.checks.map((readiness) => () => readiness.check()));
-    } catch (error) {
-      if (!(error instanceof ServiceUnavailableException)) throw error;
-      reply.status(503);
-      return error.getResponse() as HealthCheckResult;
-    }
+  ready(@Res({ passthrough: true }) reply: FastifyReply): ReadinessAnswer['body'] {
+    const answer = this.readiness.evaluate();
+    reply.status(answer.httpStatus).type(answer.contentType);
+    return answer.body;
+  }
+
+  @Get('dependencies')
+  dependencies(): Record<string, DependencyStatus> {
+    return this.readiness.dependencyReport();
   }
 }

@@ -1,23 +1,41 @@
 import { DynamicModule, Global, Module, Type } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
+import { DEPENDENCY_PROBES, READINESS_CHECKS, type DependencyProbe, type ReadinessCheck } from './dependencies';
+import { DEPENDENCY_MONITOR_OPTIONS, DependencyMonitor, type DependencyMonitorOptions } from './dependency-monitor';
+import { EventLoopReadiness } from './event-loop.readiness';
 import { HealthController } from './health.controller';
-import { READINESS_CHECKS, type ReadinessCheck } from './readiness';
+import { Readiness } from './readiness.service';
 import { ShutdownState } from './shutdown.state';
+
+export interface HealthOptions {
+  /** Shared dependencies to watch (providers exported by global infrastructure modules). */
+  dependencies: Type<DependencyProbe>[];
+  /** Checks of this replica alone, besides the event loop (e.g. a wedged connection pool). */
+  readiness?: Type<ReadinessCheck>[];
+  monitor?: Partial<DependencyMonitorOptions>;
+}
 
 @Global()
 @Module({})
 export class HealthModule {
-  /** `readiness` lists providers (exported by global infrastructure modules) that implement ReadinessCheck. */
-  static forRoot(readiness: Type<ReadinessCheck>[]): DynamicModule {
+  static forRoot(options: HealthOptions): DynamicModule {
+    const readiness = options.readiness ?? [];
     return {
       module: HealthModule,
-      imports: [TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 })],
       controllers: [HealthController],
       providers: [
         ShutdownState,
-        { provide: READINESS_CHECKS, useFactory: (...checks: ReadinessCheck[]) => checks, inject: readiness },
+        EventLoopReadiness,
+        DependencyMonitor,
+        Readiness,
+        { provide: DEPENDENCY_MONITOR_OPTIONS, useValue: { intervalMs: 1_000, timeoutMs: 2_000, ...options.monitor } },
+        { provide: DEPENDENCY_PROBES, useFactory: (...probes: DependencyProbe[]) => probes, inject: options.dependencies },
+        {
+          provide: READINESS_CHECKS,
+          useFactory: (...checks: ReadinessCheck[]) => checks,
+          inject: [EventLoopReadiness, ...readiness],
+        },
       ],
-      exports: [ShutdownState],
+      exports: [ShutdownState, DependencyMonitor],
     };
   }
 }
