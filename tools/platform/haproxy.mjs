@@ -4,6 +4,22 @@ import { createConnection } from 'node:net';
 
 export const MAX_REPLICAS = 8;
 
+/** HAProxy's own errors (no server left, a server broke, a timeout) as RFC 9457 problem+json, like the services'. */
+const BALANCER_ERRORS = [
+  [502, 'Bad Gateway', 'balancer.bad_gateway', 'A replica answered with an invalid response.', 1],
+  [503, 'Service Unavailable', 'balancer.no_replica', 'No replica of this service is ready to take the request.', 2],
+  [504, 'Gateway Timeout', 'balancer.timeout', 'The replica did not answer in time.', 1],
+];
+
+const quoted = (text) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+function balancerErrorRules() {
+  return BALANCER_ERRORS.map(([status, title, code, detail, retryAfter]) => {
+    const body = JSON.stringify({ type: `urn:problem:${code}`, title, status, detail, code, retryAfter });
+    return `  http-error status ${status} content-type application/problem+json string ${quoted(body)} hdr retry-after ${retryAfter}`;
+  });
+}
+
 export function haproxyConfig({ services, lbPort, statsPort, socket, pidFile }) {
   const lines = [
     'global',
@@ -23,6 +39,7 @@ export function haproxyConfig({ services, lbPort, statsPort, socket, pidFile }) 
     '  retries 2',
     '  option redispatch 1',
     '  retry-on conn-failure empty-response junk-response response-timeout 502 503 504',
+    ...balancerErrorRules(),
     '',
     'frontend public',
     `  bind 127.0.0.1:${lbPort}`,

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
@@ -28,6 +28,14 @@ export const infra = {
   /** Stops or starts one component (pg-primary, pg-replica, redis, kafka) to drive failure tests. */
   control(action: 'stop' | 'start', component: 'pg-primary' | 'pg-replica' | 'redis' | 'kafka'): void {
     execFileSync('bash', [resolve(repoRoot, 'scripts/infra/infra.sh'), action, component], { stdio: 'pipe', timeout: 120_000 });
+  },
+  /** The same without blocking the event loop, for drills that keep load running in this process. */
+  controlAsync(action: 'stop' | 'start', component: 'pg-primary' | 'pg-replica' | 'redis' | 'kafka'): Promise<void> {
+    return new Promise((done, fail) => {
+      execFile('bash', [resolve(repoRoot, 'scripts/infra/infra.sh'), action, component], { timeout: 120_000 }, (error, _stdout, stderr) =>
+        error ? fail(new Error(`infra ${action} ${component} failed: ${stderr || error.message}`)) : done(),
+      );
+    });
   },
 };
 

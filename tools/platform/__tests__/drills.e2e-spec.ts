@@ -1,22 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { eventually, repoRoot, signingKeys } from '@saas/testing';
-
-// Drills against the real local platform: HAProxy in front of the built services, supervised.
-const LB = 'http://127.0.0.1:18080';
-const CONTROL = 'http://127.0.0.1:18099';
-
-interface Replica { name: string; pid: number | null; state: string; balancer: string; served: number; restarts: number }
-type Status = Record<string, { desired: number; replicas: Replica[] }>;
-
-const control = async (method: string, path: string) => {
-  const response = await fetch(`${CONTROL}${path}`, { method, signal: AbortSignal.timeout(120_000) });
-  return { status: response.status, body: (await response.json()) as Status & { error?: string } };
-};
-const status = async () => (await control('GET', '/status')).body;
+import { eventually, repoRoot } from '@saas/testing';
+import { control, LB, platformStatus as status, startLocalPlatform, type LocalPlatform } from './local-platform';
 
 /** Bounded load through the balancer; returns non-2xx and error counts. */
 async function load(path: string, seconds: number, during?: () => Promise<void>) {
@@ -28,29 +15,13 @@ async function load(path: string, seconds: number, during?: () => Promise<void>)
 }
 
 describe('local platform drills (HAProxy + supervised replicas)', () => {
-  let platform: ChildProcess;
-  let output = '';
+  let platform: LocalPlatform;
 
   beforeAll(async () => {
-    const keys = signingKeys('drill-key').json;
-    const env = { ...process.env, JWT_SIGNING_KEYS: keys, LB_PORT: '18080', LB_STATS_PORT: '18404', PLATFORM_CONTROL_PORT: '18099', REPLICAS: '2', LOG_LEVEL: 'warn' };
-    for (const service of ['auth', 'catalog', 'media', 'profile']) {
-      execFileSync('bash', ['scripts/service-env.sh', service, 'node', `dist/apps/${service}/main.js`, 'migrate'], { cwd: repoRoot, env, stdio: 'pipe' });
-    }
-    platform = spawn(process.execPath, [resolve(repoRoot, 'tools/platform/supervisor.mjs')], { cwd: repoRoot, env });
-    platform.stdout!.on('data', (chunk) => (output += chunk));
-    platform.stderr!.on('data', (chunk) => (output += chunk));
-    await eventually(async () => output.includes('platform is up') || (output.includes('[platform]') && platform.exitCode !== null), 150_000, 500);
-    if (!output.includes('platform is up')) throw new Error(`platform did not start:\n${output}`);
+    platform = await startLocalPlatform();
   }, 240_000);
 
-  afterAll(async () => {
-    if (platform && platform.exitCode === null) {
-      const exited = new Promise((r) => platform.once('exit', r));
-      platform.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-    }
-  }, 60_000);
+  afterAll(async () => platform?.stop(), 60_000);
 
   it('spreads requests fairly over two catalog replicas (each 40-60%)', async () => {
     const counts: Record<string, number> = {};
