@@ -11,9 +11,17 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { CHART, KUBE_VERSION, helm, kubecheck, lint, parseManifests, render, template, validateModels, valueSets, valuesArgs, type K8sObject } from './support/tools';
+import { APPS, CHART, KUBE_VERSION, helm, kubecheck, lint, parseManifests, render, template, validateModels, valueSets, valuesArgs, type K8sObject } from './support/tools';
 
 const sets = valueSets();
+const APP_VERSION = (/^appVersion:\s*"?([^"\s]+)"?/m.exec(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) ?? [])[1];
+
+/** Every container image of every pod template (Deployments, StatefulSets, Jobs, CronJobs, Pods). */
+function containerImages(object: K8sObject): string[] {
+  const spec = object.spec?.jobTemplate?.spec?.template?.spec ?? object.spec?.template?.spec ?? (object.kind === 'Pod' ? object.spec : undefined);
+  if (!spec) return [];
+  return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((container: { image: string }) => container.image);
+}
 // Custom resources the chart may render; their shape is checked by the policy suite instead.
 const CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor']);
 
@@ -49,6 +57,19 @@ describe.each(Object.keys(sets))('value set "%s"', (name) => {
     expect(problems).toEqual([]);
     const unknown = report.objects.filter((o) => !o.known).map((o) => `${o.apiVersion}/${o.kind}`);
     expect(unknown.filter((k) => !CRDS.has(k))).toEqual([]);
+  });
+
+  it('renders no template slip (%!, <nil>) and only app images the image build produces', () => {
+    expect(yaml.split('\n').filter((line) => /%!|<nil>/.test(line))).toEqual([]);
+    const images = objects.flatMap(containerImages);
+    expect(images.length).toBeGreaterThan(0);
+    // Our images are <registry/>saas-starter-<app>:<tag> (k8s/image/build.sh builds saas-starter-<app>:<appVersion>);
+    // anything else must be a dev-infrastructure image pinned in values.
+    const ours = images.filter((image) => /(^|\/)saas-starter-/.test(image));
+    const wrong = ours.filter((image) => !new RegExp(`(^|/)saas-starter-(${APPS.join('|')}):[\\w.-]+$`).test(image));
+    expect(wrong).toEqual([]);
+    if (name === 'defaults') expect([...new Set(ours)].sort()).toEqual(APPS.map((app) => `saas-starter-${app}:${APP_VERSION}`));
+    expect(images.filter((image) => !ours.includes(image) && !/^[\w./-]+:[\w.-]+$/.test(image))).toEqual([]);
   });
 
   it('every object validates against the kubernetes-models JSON schemas', () => {
