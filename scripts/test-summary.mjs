@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Sums the per-project jest reports into the one closing line CI reads: "N passed, N failed".
-// Arguments: the projects that were expected to report.
+// Arguments: the projects that were expected to report (only their reports are counted).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,7 +9,9 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures = [];
-for (const file of existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.json')) : []) {
+const expected = new Set(process.argv.slice(2).map((project) => `${project}.json`));
+const reports = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.json') && (expected.size === 0 || expected.has(name))) : [];
+for (const file of reports) {
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);

@@ -1,7 +1,7 @@
 /**
  * helm lint + helm template for every value set, and every rendered object validated offline against
  * the Kubernetes API of the pinned version, two ways:
- *   - kubecheck (tools/helm/kubecheck): strict decoding with the k8s.io/api types helm is built with
+ *   - kubecheck (k8s/helm-tools/kubecheck): strict decoding with the k8s.io/api types helm is built with
  *     (unknown/duplicate fields, wrong types) and the Pod Security Admission "restricted" checks;
  *   - kubernetes-models (pinned npm package): the OpenAPI-derived JSON schemas (required fields,
  *     enums, formats) — which alone would miss unknown fields, hence both.
@@ -161,7 +161,7 @@ describe('packaging and docs', () => {
         expect(`${name}: ${result.stderr}`).toBe(`${name}: `);
         const notes = (parseManifests(result.stdout)[0].data as { notes: string }).notes;
         expect(notes).toContain('saas-saas-starter-catalog');
-        expect(notes).toContain('k8s/DEMO.md');
+        expect(notes).toContain('k8s/demo/DEMO.md');
       }
     } finally {
       rmSync(copy, { recursive: true, force: true });

@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { ROOT, kubecheck, parseManifests, validateModels } from './support/tools';
 
-/** envsubst, as k8s/DEMO.md runs it. */
+/** envsubst, as k8s/demo/DEMO.md runs it. */
 function loadgen(vars: Record<string, string>): string {
-  return readFileSync(join(ROOT, 'k8s/loadgen-job.yaml'), 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) => vars[name] ?? `\${${name}}`);
+  return readFileSync(join(ROOT, 'k8s/demo/loadgen-job.yaml'), 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) => vars[name] ?? `\${${name}}`);
 }
 const vars = { RPS: '200', DURATION: '2m', TARGET: 'http://saas-saas-starter-catalog:3002/catalog/products', NAME: 'loadgen' };
 
 describe('k8s/', () => {
   it('kind-config.yaml: a multi-node cluster with zones and pinned node images', () => {
-    const config = load(readFileSync(join(ROOT, 'k8s/kind-config.yaml'), 'utf8')) as any;
+    const config = load(readFileSync(join(ROOT, 'k8s/demo/kind-config.yaml'), 'utf8')) as any;
     expect(config.kind).toBe('Cluster');
     const workers = config.nodes.filter((n: any) => n.role === 'worker');
     expect(workers.length).toBeGreaterThanOrEqual(3);
@@ -42,9 +42,9 @@ describe('k8s/', () => {
   });
 
   it('DEMO.md walks through every scenario of the issue', () => {
-    const demo = readFileSync(join(ROOT, 'k8s/DEMO.md'), 'utf8');
+    const demo = readFileSync(join(ROOT, 'k8s/demo/DEMO.md'), 'utf8');
     for (const heading of ['Scale a Deployment', 'HPA', 'Delete a pod', 'Rolling update', 'Drain a node', 'replica']) expect(demo).toContain(heading);
     expect(demo).toContain('x-read-node');
-    expect(demo).toContain('k8s/loadgen-job.yaml');
+    expect(demo).toContain('k8s/demo/loadgen-job.yaml');
   });
 });

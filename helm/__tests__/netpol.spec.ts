@@ -94,7 +94,7 @@ describe('NetworkPolicy (value set "networkpolicy-on")', () => {
     }
   });
 
-  it('the services accept the ingress controller namespace and labelled client pods (k8s/loadgen-job.yaml)', () => {
+  it('the services accept the ingress controller namespace and labelled client pods (k8s/demo/loadgen-job.yaml)', () => {
     const client: Pod = { component: 'loadgen', labels: { 'saas-starter/client': 'true' }, ports: [] };
     expect(allowed(policies, client, byComponent.get('catalog')!, 3002)).toBe(true);
     const stranger: Pod = { component: 'x', labels: { app: 'other' }, ports: [] };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Entry point of the k8s CLI: `npm run k8s -- <command>` (or bash tools/k8s-cli/k8s.sh <command>).
+# Entry point of the k8s CLI: `npm run k8s -- <command>` (or bash k8s/cli/k8s.sh <command>).
 # TypeScript compiled on the fly by SWC; @kubernetes/client-node (ESM-only) is loaded through Node's
 # require(esm), built into Node >= 20.19.
 set -euo pipefail

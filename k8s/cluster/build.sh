@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Builds the container-free Kubernetes control plane used by the k8s-cli tests and the local demos:
-#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (tools/k8s-control-plane)
-#   kwok                                                                     (tools/k8s-control-plane/kwok)
+#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s/cluster)
+#   kwok                                                                     (k8s/cluster/kwok)
 # from the Go module proxy, pinned by the go.mod/go.sum there, into .local/tools/bin/.
 # A binary is rebuilt only when it is missing or its pinned inputs (go.mod, go.sum, flags) changed.
 #
-#   bash scripts/k8s/build.sh            # build what is missing or stale
-#   bash scripts/k8s/build.sh --force    # rebuild everything
-#   bash scripts/k8s/build.sh --check    # exit 0 if everything is up to date, 1 otherwise (builds nothing)
+#   bash k8s/cluster/build.sh            # build what is missing or stale
+#   bash k8s/cluster/build.sh --force    # rebuild everything
+#   bash k8s/cluster/build.sh --check    # exit 0 if everything is up to date, 1 otherwise (builds nothing)
 #
 # Build times (2 cores, machine shared with other builds): ~33 min from an empty Go cache (apiserver 15,
 # kwok 9, controller-manager 5 min); ~90 s to relink with a warm Go build cache; 0 s from the cache below.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-SRC="$ROOT/tools/k8s-control-plane"
+SRC="$ROOT/k8s/cluster"
 BIN="${K8S_TOOLS_BIN:-$ROOT/.local/tools/bin}"
 STAMPS="$BIN/.stamps"
 mode="${1:-}"

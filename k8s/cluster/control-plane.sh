@@ -2,13 +2,13 @@
 # A real Kubernetes control plane without containers, on loopback only:
 #   etcd -> kube-apiserver (TLS, RBAC, self-made PKI) -> kube-controller-manager + kube-scheduler
 #   -> kwok, which plays the kubelets: fake nodes whose pods become Running/Ready (Jobs complete).
-# Binaries come from scripts/k8s/build.sh (.local/tools/bin). Nothing listens beyond 127.0.0.1.
+# Binaries come from k8s/cluster/build.sh (.local/tools/bin). Nothing listens beyond 127.0.0.1.
 #
-#   bash scripts/k8s/control-plane.sh up       # build if needed, start what is not running, wait until ready
-#   bash scripts/k8s/control-plane.sh status   # what runs, with pids and health
-#   bash scripts/k8s/control-plane.sh env      # eval "$(bash scripts/k8s/control-plane.sh env)" -> KUBECONFIG, PATH
-#   bash scripts/k8s/control-plane.sh down     # stop everything (data kept)
-#   bash scripts/k8s/control-plane.sh reset    # stop everything and delete the state (PKI, etcd data, logs)
+#   bash k8s/cluster/control-plane.sh up       # build if needed, start what is not running, wait until ready
+#   bash k8s/cluster/control-plane.sh status   # what runs, with pids and health
+#   bash k8s/cluster/control-plane.sh env      # eval "$(bash k8s/cluster/control-plane.sh env)" -> KUBECONFIG, PATH
+#   bash k8s/cluster/control-plane.sh down     # stop everything (data kept)
+#   bash k8s/cluster/control-plane.sh reset    # stop everything and delete the state (PKI, etcd data, logs)
 #
 # Settings (environment): K8S_STATE_DIR (default .local/k8s), K8S_PORT_BASE (default 16440: etcd +0/+1,
 # apiserver +3, controller-manager +7, scheduler +9, kwok +5), K8S_NODES (default 3).
@@ -109,7 +109,7 @@ EOF
 start() { # start <component> <args...>: in its own session, logs in $LOGS/<component>.log
   local name="$1"; shift
   if alive "$name"; then log "$name already running (pid $(pid_of "$name"))"; return 0; fi
-  [[ -x "$BIN/$name" ]] || die "$BIN/$name is missing: run bash scripts/k8s/build.sh"
+  [[ -x "$BIN/$name" ]] || die "$BIN/$name is missing: run bash k8s/cluster/build.sh"
   log "starting $name"
   setsid "$BIN/$name" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
@@ -150,8 +150,8 @@ check_ports() {
 # load generator's k6 container, so `kubectl logs` and the CLI's log streaming work end to end.
 kwok_config() {
   local dir
-  dir="$(cd "$ROOT/tools/k8s-control-plane/kwok" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)" ||
-    die "cannot locate the kwok module (run bash scripts/k8s/build.sh)"
+  dir="$(cd "$ROOT/k8s/cluster/kwok" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)" ||
+    die "cannot locate the kwok module (run bash k8s/cluster/build.sh)"
   mkdir -p "$STATE/kwok"
   {
     for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
@@ -174,7 +174,7 @@ spec:
 EOF
   } >"$STATE/kwok/kwok.yaml"
   cp "$dir/kustomize/stage/volume/fast/storage-class.yaml" "$STATE/kwok/storage-class.yaml"
-  # The shape of k6's end-of-test summary (k8s/loadgen-job.yaml), in the CRI log format kwok serves.
+  # The shape of k6's end-of-test summary (k8s/demo/loadgen-job.yaml), in the CRI log format kwok serves.
   # No container runs under kwok: these numbers are canned, and say so.
   local t='2000-01-01T00:00:00.000000000Z'
   sed "s/^/$t stdout F /" >"$STATE/kwok/load-generator.log" <<'EOF'
@@ -226,7 +226,7 @@ EOF
 }
 
 up() {
-  bash "$ROOT/scripts/k8s/build.sh" >&2
+  bash "$ROOT/k8s/cluster/build.sh" >&2
   mkdir -p "$LOGS" "$RUN" "$STATE/etcd"
   check_ports
   pki
@@ -289,7 +289,7 @@ up() {
   # The namespace's default ServiceAccount comes from the controller-manager; pods need it.
   wait_for kube-controller-manager 60 kctl get serviceaccount default -n default
   log "up in $((SECONDS - t0))s: $(kctl version 2>/dev/null | sed -n 's/^Server Version: //p') with $NODES kwok nodes"
-  log "KUBECONFIG=$KUBECONFIG_ADMIN  (eval \"\$(bash scripts/k8s/control-plane.sh env)\")"
+  log "KUBECONFIG=$KUBECONFIG_ADMIN  (eval \"\$(bash k8s/cluster/control-plane.sh env)\")"
 }
 
 stop_one() {

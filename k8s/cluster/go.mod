@@ -1,5 +1,5 @@
 // Pinned build of a container-free Kubernetes control plane for local tests (see README.md).
-module saas-starter/tools/k8s-control-plane
+module saas-starter/k8s/cluster
 
 go 1.24.0
 

@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins the commands scripts/k8s/build.sh builds from this module.
+// Package tools pins the commands k8s/cluster/build.sh builds from this module.
 package tools
 
 import (

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the chart tooling pinned by tools/helm/go.mod (+ go.sum) from the Go module proxy into
-# .local/tools/bin/: `helm` (helm.sh/helm/v3) and `kubecheck` (tools/helm/kubecheck: strict API-type
-# and Pod Security "restricted" checks against the same pinned k8s.io/api). The chart tests
+# Builds the chart tooling pinned by k8s/helm-tools/go.mod (+ go.sum) from the Go module proxy into
+# .local/tools/bin/: `helm` (helm.sh/helm/v3) and `kubecheck` (k8s/cluster/kubecheck: strict API-type
+# and Pod Security "restricted" checks against the k8s.io/api of the project's one Kubernetes version,
+# pinned by k8s/cluster/go.mod). The chart tests
 # (helm/__tests__) run it; so can people:
 #
-#   bash scripts/tools/build-helm.sh           # build if missing or the pinned inputs changed; print the path
-#   bash scripts/tools/build-helm.sh --force   # rebuild
-#   bash scripts/tools/build-helm.sh --check   # exit 0 if up to date, 1 otherwise (builds nothing)
+#   bash k8s/helm-tools/build.sh           # build if missing or the pinned inputs changed; print the path
+#   bash k8s/helm-tools/build.sh --force   # rebuild
+#   bash k8s/helm-tools/build.sh --check   # exit 0 if up to date, 1 otherwise (builds nothing)
 #
 # Like Helm's own Makefile, the ldflags set helm's version and its default Kubernetes version
 # (chartutil + lint rules) to the client-go minor helm is compiled against; a plain `go build`
@@ -14,7 +15,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-SRC="$ROOT/tools/helm"
+SRC="$ROOT/k8s/helm-tools"
+CLUSTER="$ROOT/k8s/cluster"
 BIN="${HELM_TOOLS_BIN:-$ROOT/.local/tools/bin}"
 OUT="$BIN/helm"
 CHECK="$BIN/kubecheck"
@@ -37,7 +39,7 @@ fi
 
 # The stamp is the hash of everything that decides the binary: the pins, the script, the Go version.
 inputs_hash() {
-  { cat "$SRC/go.mod" "$SRC/go.sum" "$SRC"/kubecheck/*.go "${BASH_SOURCE[0]}"; go env GOVERSION; } | sha256sum | cut -c1-16
+  { cat "$SRC/go.mod" "$SRC/go.sum" "$CLUSTER/go.mod" "$CLUSTER/go.sum" "$CLUSTER"/kubecheck/*.go "${BASH_SOURCE[0]}"; go env GOVERSION; } | sha256sum | cut -c1-16
 }
 want="$(inputs_hash)"
 have="$(cat "$STAMP" 2>/dev/null || true)"
@@ -82,7 +84,9 @@ start=$SECONDS
 trap 'rm -f "$OUT.tmp.$$" "$CHECK.tmp.$$"' EXIT
 # nice: a first build takes minutes on 2 cores; keep other work responsive.
 nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$OUT.tmp.$$" helm.sh/helm/v3/cmd/helm
-nice -n 10 go build -trimpath -ldflags "-s -w" -o "$CHECK.tmp.$$" ./kubecheck
+# kubecheck decodes with the cluster's own k8s.io/api (the one pinned Kubernetes version), so it is built
+# from k8s/cluster's module, not helm's (helm brings a newer k8s.io/api for its own use).
+(cd "$CLUSTER" && nice -n 10 go build -trimpath -ldflags "-s -w" -o "$CHECK.tmp.$$" ./kubecheck)
 mv -f "$OUT.tmp.$$" "$OUT"
 mv -f "$CHECK.tmp.$$" "$CHECK"
 echo "$want" >"$STAMP"

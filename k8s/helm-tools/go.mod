@@ -1,5 +1,5 @@
-// Pinned build of the helm CLI used by the chart tests (helm/__tests__) — see scripts/tools/build-helm.sh.
-module saas-starter/tools/helm
+// Pinned build of the helm CLI used by the chart tests (helm/__tests__) — see k8s/helm-tools/build.sh.
+module saas-starter/k8s/helm-tools
 
 go 1.26.0
 

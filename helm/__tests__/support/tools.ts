@@ -1,6 +1,6 @@
 /**
- * The tools the chart tests drive: the pinned helm CLI and kubecheck (both built from tools/helm by
- * scripts/tools/build-helm.sh), the env contract (tools/env-contract.ts) and the kubernetes-models
+ * The tools the chart tests drive: the pinned helm CLI and kubecheck (both built from k8s/helm-tools by
+ * k8s/helm-tools/build.sh), the env contract (tools/env-contract.ts) and the kubernetes-models
  * validators (run in a child process: the package is ESM-only).
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -17,12 +17,15 @@ export const KUBECHECK = join(BIN, 'kubecheck');
 export const RELEASE = 'saas';
 export const NAMESPACE = 'saas-test';
 
-/** The Kubernetes version the pinned modules implement (k8s.io/api v0.37.x -> 1.37.0): passed as --kube-version. */
+/**
+ * The project's one Kubernetes version: k8s.io/kubernetes in k8s/cluster/go.mod (the control plane and
+ * kubecheck are built from that module): passed as --kube-version everywhere.
+ */
 export const KUBE_VERSION = (() => {
-  const gomod = readFileSync(join(ROOT, 'tools/helm/go.mod'), 'utf8');
-  const match = /^\s*k8s\.io\/api v0\.(\d+)\.\d+/m.exec(gomod);
-  if (!match) throw new Error('tools/helm/go.mod does not pin k8s.io/api');
-  return `1.${match[1]}.0`;
+  const gomod = readFileSync(join(ROOT, 'k8s/cluster/go.mod'), 'utf8');
+  const match = /^\s*k8s\.io\/kubernetes v(\d+\.\d+\.\d+)\s*$/m.exec(gomod);
+  if (!match) throw new Error('k8s/cluster/go.mod does not pin k8s.io/kubernetes');
+  return match[1];
 })();
 
 export const APPS = ['auth', 'catalog', 'media', 'profile'] as const;
@@ -35,10 +38,10 @@ function run(cmd: string, args: string[], input?: string): SpawnSyncReturns<stri
 }
 
 export function ensureTools(): { built: boolean } {
-  const check = run('bash', ['scripts/tools/build-helm.sh', '--check']);
+  const check = run('bash', ['k8s/helm-tools/build.sh', '--check']);
   if (check.status === 0) return { built: false };
-  const build = spawnSync('bash', ['scripts/tools/build-helm.sh'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (build.status !== 0) throw new Error(`scripts/tools/build-helm.sh failed (exit ${build.status})`);
+  const build = spawnSync('bash', ['k8s/helm-tools/build.sh'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (build.status !== 0) throw new Error(`k8s/helm-tools/build.sh failed (exit ${build.status})`);
   return { built: true };
 }
 
@@ -136,7 +139,7 @@ export interface KubecheckReport {
   objects: { kind: string; apiVersion: string; name: string; known: boolean; strict: string[]; podSecurity: string[] }[];
 }
 
-/** Strict decoding against the pinned k8s.io/api types + Pod Security "restricted" (tools/helm/kubecheck). */
+/** Strict decoding against the pinned k8s.io/api types + Pod Security "restricted" (k8s/helm-tools/kubecheck). */
 export function kubecheck(yaml: string): KubecheckReport {
   const result = run(KUBECHECK, [], yaml);
   if (result.status !== 0) throw new Error(`kubecheck failed: ${result.stderr}`);

@@ -1,7 +1,7 @@
 /**
  * k8s CLI: live scaling demos on a cluster running the saas-starter chart.
  *   npm run k8s -- status | scale | load | chaos | rollout | help
- * See tools/k8s-cli/README.md.
+ * See k8s/cli/README.md.
  */
 import { parseArgs, USAGE } from './cli/args';
 import { CliError, ExitCode } from './cli/errors';

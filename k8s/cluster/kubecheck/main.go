@@ -54,6 +54,9 @@ func apiVersion() string {
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, dep := range info.Deps {
 			if dep.Path == "k8s.io/api" {
+				if dep.Replace != nil { // k8s/cluster/go.mod replaces the staging modules with their published versions
+					return dep.Replace.Version
+				}
 				return dep.Version
 			}
 		}

@@ -1,6 +1,6 @@
 // kwok simulates nodes and pods for the local control plane; its own module because it needs newer
 // k8s.io libraries than the pinned control plane (see ../README.md).
-module saas-starter/tools/k8s-control-plane/kwok
+module saas-starter/k8s/cluster/kwok
 
 go 1.26.0
 

@@ -29,7 +29,7 @@ function docs(yaml: string): Obj[] {
 
 beforeAll(() => {
   const build = spawnSync('bash', [join(ROOT, 'scripts', 'tools', 'build-helm.sh')], { cwd: ROOT, encoding: 'utf8', timeout: 3_600_000 });
-  if (build.status !== 0) throw new Error(`scripts/tools/build-helm.sh failed: ${build.stderr}`);
+  if (build.status !== 0) throw new Error(`k8s/helm-tools/build.sh failed: ${build.stderr}`);
   helmBin = join(ROOT, '.local', 'tools', 'bin', 'helm');
   kubectl(['create', 'namespace', NS]);
   // The API server's PodSecurity admission rejects any pod of the chart that is not "restricted".
@@ -112,7 +112,7 @@ describe('the CLI on the installed chart', () => {
     expect(r.stdout).toMatch(/healed: +replica pod saas-starter-postgres-replica-0 ready again/);
   });
 
-  it('load runs k8s/loadgen-job.yaml against the chart Service port; the pod passes Pod Security "restricted"', async () => {
+  it('load runs k8s/demo/loadgen-job.yaml against the chart Service port; the pod passes Pod Security "restricted"', async () => {
     const r = await cli(['load', 'catalog', '--rps', '5', '--duration', '2s', '-n', NS]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

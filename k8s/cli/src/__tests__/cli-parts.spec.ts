@@ -115,7 +115,7 @@ describe('formatting', () => {
   });
 });
 
-describe('the load-generator template (k8s/loadgen-job.yaml)', () => {
+describe('the load-generator template (k8s/demo/loadgen-job.yaml)', () => {
   it('is filled like its envsubst instructions say, and nothing else is touched', () => {
     const objects = renderTemplate(DEFAULT_TEMPLATE, { RPS: '25', DURATION: '90s', TARGET: 'http://x-catalog.ns.svc:3002/catalog/products', NAME: 'lg-1' });
     const job = objects.find((o) => o.kind === 'Job')!;

@@ -234,7 +234,7 @@ describe('rollout restart', () => {
 });
 
 describe('load', () => {
-  it("creates the load-generator Job from k8s/loadgen-job.yaml with the requested rate and duration, and streams k6's summary", async () => {
+  it("creates the load-generator Job from k8s/demo/loadgen-job.yaml with the requested rate and duration, and streams k6's summary", async () => {
     const r = await cli(['load', 'catalog', '--rps', '5', '--duration', '2s', ...base]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

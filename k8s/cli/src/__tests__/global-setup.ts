@@ -12,7 +12,7 @@ export default function globalSetup(): void {
   for (const step of ['reset', 'up']) {
     const r = spawnSync('bash', [CONTROL_PLANE, step], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], timeout: 60 * 60_000 });
     if (r.status !== 0) {
-      throw new Error(`bash scripts/k8s/control-plane.sh ${step} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}); logs in ${STATE_DIR}/logs`);
+      throw new Error(`bash k8s/cluster/control-plane.sh ${step} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}); logs in ${STATE_DIR}/logs`);
     }
   }
   process.stderr.write(`k8s-cli tests: control plane ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${STATE_DIR})\n`);

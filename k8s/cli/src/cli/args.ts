@@ -35,7 +35,7 @@ Commands
                                        set replicas through the scale subresource; refuses when an HPA
                                        manages the Deployment unless --force
   load <service> --rps N --duration T [--path /p] [--template FILE] [--no-follow]
-                                       run the load-generator Job (k6, k8s/loadgen-job.yaml) against a
+                                       run the load-generator Job (k6, k8s/demo/loadgen-job.yaml) against a
                                        service at a constant rate; stream its output and summary
   chaos kill-pod <service> [--pod NAME] [--now] [--wait]
                                        delete one pod of a service; its ReplicaSet replaces it

@@ -1,5 +1,5 @@
 /**
- * The load generator's end-of-test summary (k6, k8s/loadgen-job.yaml): parsing and printing.
+ * The load generator's end-of-test summary (k6, k8s/demo/loadgen-job.yaml): parsing and printing.
  * Pure, unit-tested. Accepts k6 1.x ("0.00%  0 out of 600") and 0.x ("0.00%  ✓ 0  ✗ 600") lines.
  */
 

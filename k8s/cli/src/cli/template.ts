@@ -1,5 +1,5 @@
 /**
- * The load-generator template k8s/loadgen-job.yaml (a ConfigMap with the k6 script and a Job), filled
+ * The load-generator template k8s/demo/loadgen-job.yaml (a ConfigMap with the k6 script and a Job), filled
  * in the way its header documents (`envsubst '$RPS $DURATION $TARGET $NAME'`). Pure, unit-tested.
  */
 import { readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { CliError, ExitCode } from './errors';
 
-export const DEFAULT_TEMPLATE = resolve(__dirname, '../../../../k8s/loadgen-job.yaml');
+export const DEFAULT_TEMPLATE = resolve(__dirname, '../../../../k8s/demo/loadgen-job.yaml');
 export const TEMPLATE_VARS = ['RPS', 'DURATION', 'TARGET', 'NAME'] as const;
 export type TemplateVars = Record<(typeof TEMPLATE_VARS)[number], string>;
 

@@ -88,7 +88,7 @@ export async function load(c: Cluster, opts: LoadOptions, print: (s: string) => 
     );
   }
   const hpa = (await hpasFor(c, deployment))[0];
-  print(`started job/${name}: ${opts.rps} req/s for ${showSeconds(opts.durationSeconds)} → ${target} (k6, ${opts.template ?? 'k8s/loadgen-job.yaml'})`);
+  print(`started job/${name}: ${opts.rps} req/s for ${showSeconds(opts.durationSeconds)} → ${target} (k6, ${opts.template ?? 'k8s/demo/loadgen-job.yaml'})`);
   print('');
   print('watch:    npm run k8s -- status                       (in a second terminal)');
   print(`          kubectl get hpa -n ${ns} -w;  kubectl logs -f job/${name} -n ${ns}`);

@@ -86,7 +86,7 @@ export function translate(err: unknown, what: string, c: Pick<Cluster, 'server' 
         return new CliError(
           `RBAC denied: cannot ${what} in namespace "${c.namespace}" with ${where}: ${detail}`,
           ExitCode.forbidden,
-          'Ask for a Role/RoleBinding that allows it (see tools/k8s-cli/README.md for the verbs each command needs), or use a --context with more rights.',
+          'Ask for a Role/RoleBinding that allows it (see k8s/cli/README.md for the verbs each command needs), or use a --context with more rights.',
         );
       case 404:
         return new CliError(`not found while trying to ${what} in namespace "${c.namespace}" (${where}): ${detail}`, ExitCode.notInstalled);
@@ -100,7 +100,7 @@ export function translate(err: unknown, what: string, c: Pick<Cluster, 'server' 
     return new CliError(
       `no cluster reachable at ${c.server} (${where}, from ${c.source}): ${code === 'CLI_TIMEOUT' ? 'no answer in time' : code}`,
       ExitCode.unreachable,
-      'Is the cluster running? Locally: `bash scripts/k8s/control-plane.sh up`. Otherwise check --context / KUBECONFIG.',
+      'Is the cluster running? Locally: `bash k8s/cluster/control-plane.sh up`. Otherwise check --context / KUBECONFIG.',
     );
   }
   if (code && /CERT|SSL|TLS|SELF_SIGNED|ERR_OSSL/.test(code)) {

@@ -46,7 +46,7 @@ export function loadTarget(options: GlobalOptions, env: NodeJS.ProcessEnv = proc
       throw new CliError(
         `no kubeconfig found: KUBECONFIG=${env.KUBECONFIG} names no existing file`,
         ExitCode.config,
-        'Start a cluster (e.g. `bash scripts/k8s/control-plane.sh up`, kind, minikube) or fix KUBECONFIG.',
+        'Start a cluster (e.g. `bash k8s/cluster/control-plane.sh up`, kind, minikube) or fix KUBECONFIG.',
       );
     }
     if (present.length === 1) read(present[0]);
@@ -78,7 +78,7 @@ export function loadTarget(options: GlobalOptions, env: NodeJS.ProcessEnv = proc
       throw new CliError(
         `no kubeconfig found: --kubeconfig not given, KUBECONFIG not set and ${home} does not exist`,
         ExitCode.config,
-        'Start a cluster (e.g. `bash scripts/k8s/control-plane.sh up` then `eval "$(bash scripts/k8s/control-plane.sh env)"`), or pass --kubeconfig.',
+        'Start a cluster (e.g. `bash k8s/cluster/control-plane.sh up` then `eval "$(bash k8s/cluster/control-plane.sh env)"`), or pass --kubeconfig.',
       );
     }
   }
