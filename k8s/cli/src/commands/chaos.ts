@@ -94,9 +94,9 @@ export async function killDbReplica(c: Cluster, opts: { now: boolean; wait: bool
   print('');
   print('watch:    npm run k8s -- status');
   print(`          kubectl get pods -n ${c.namespace} -l ${LABEL_INSTANCE}=${c.release},${LABEL_COMPONENT}=${component} -w`);
-  print('          curl -s http://<ingress>/catalog/health/ready   (replica reported down, then lagging, then ok)');
+  print(`          kubectl -n ${c.namespace} port-forward deploy/<catalog deployment> 3002 & curl -s localhost:3002/health/dependencies   (postgres-replicas: down, then up)`);
   print(
-    'expect:   reads keep working: the services skip the missing replica and read from the primary (metric db_replica_available 0, readiness details say so); writes are unaffected. The StatefulSet recreates the pod, it reconnects to the primary, replays the WAL it missed, and reads move back to it once its lag is under the bound.',
+    'expect:   reads keep working: the services skip the missing replica and read from the primary (metric db_replica_usable 0, /health/dependencies says so; every pod stays Ready); writes are unaffected. The StatefulSet recreates the pod, it reconnects to the primary, replays the WAL it missed, and reads move back to it once its lag is under the bound.',
   );
   if (!opts.wait || !owner) return;
   const t0 = Date.now();
