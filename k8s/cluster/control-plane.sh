@@ -11,8 +11,11 @@
 #   bash k8s/cluster/control-plane.sh reset    # stop everything and delete the state (PKI, etcd data, logs)
 #
 # Settings (environment): K8S_STATE_DIR (default .local/k8s), K8S_PORT_BASE (default 16440: etcd +0/+1,
-# apiserver +3, controller-manager +7, scheduler +9, kwok +5), K8S_NODES (default 3).
+# apiserver +3, controller-manager +7, scheduler +9, kwok +5), K8S_NODES (default 3; 0: no kwok at all).
 # Two clusters with different K8S_STATE_DIR and K8S_PORT_BASE run side by side (the tests use their own).
+# K8S_API_ADDRESS (default 127.0.0.1): where the API server listens and what it advertises. cluster.sh
+# sets it to the host end of the node's veth pair, so that a real kubelet and pods reach it; then the
+# `kubernetes` Service gets that endpoint and the API server verifies kubelet serving certificates.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,12 +25,14 @@ case "$STATE" in /*) ;; *) STATE="$ROOT/$STATE" ;; esac
 BASE="${K8S_PORT_BASE:-16440}"
 NODES="${K8S_NODES:-3}"
 HOST=127.0.0.1
+API_HOST="${K8S_API_ADDRESS:-127.0.0.1}"
 ETCD_PORT=$((BASE + 0)) ETCD_PEER_PORT=$((BASE + 1)) API_PORT=$((BASE + 3)) KWOK_PORT=$((BASE + 5))
 KCM_PORT=$((BASE + 7)) SCHED_PORT=$((BASE + 9))
 PKI="$STATE/pki" LOGS="$STATE/logs" RUN="$STATE/run"
 KUBECONFIG_ADMIN="$STATE/kubeconfig"
 SERVICE_CIDR="10.96.0.0/16"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+((NODES > 0)) || COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler)
 
 export PATH="/usr/local/go/bin:$PATH"
 log() { echo "control-plane: $*" >&2; }
@@ -39,45 +44,59 @@ alive() { # alive <component>: its recorded pid runs and is that binary (not a r
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$BIN/$1"* ]]
 }
 
-port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+port_free() { ! (exec 3<>"/dev/tcp/${2:-$HOST}/$1") 2>/dev/null; }
 
 # ---------------------------------------------------------------------------------------------- PKI
-pki() {
-  mkdir -p "$PKI"
-  [[ -f "$PKI/done" ]] && return 0
-  log "creating PKI in $PKI"
-  local o=(-nodes -sha256)
+# sign <name> <subject> <extensions> [<ca name>]: a key pair and a certificate signed by the CA, in $PKI
+sign() {
+  local ca="${4:-ca}"
   (
     cd "$PKI"
-    openssl req -x509 -newkey rsa:2048 "${o[@]}" -days 3650 -keyout ca.key -out ca.crt -subj "/CN=saas-starter-local-ca" 2>/dev/null
-    openssl genrsa -out sa.key 2048 2>/dev/null
-    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
-    # sign <name> <subject> <extensions>
-    sign() {
-      openssl req -newkey rsa:2048 "${o[@]}" -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
-      printf '%s\n' "$3" >"$1.ext"
-      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
-        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-      rm -f "$1.csr" "$1.ext"
-    }
-    local serving="basicConstraints=CA:FALSE
+    openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
+    printf '%s\n' "$3" >"$1.ext"
+    openssl x509 -req -in "$1.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -days 3650 -sha256 \
+      -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+    rm -f "$1.csr" "$1.ext"
+    chmod 600 "$1.key"
+  )
+}
+SERVING="basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth"
-    local client="basicConstraints=CA:FALSE
+CLIENT="basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
-    sign apiserver "/CN=kube-apiserver" "$serving
-subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
-    sign kwok-serving "/CN=kwok" "$serving
+
+pki() {
+  mkdir -p "$PKI"
+  local ca name
+  for ca in ca front-proxy-ca; do
+    [[ -f "$PKI/$ca.crt" ]] && continue
+    log "creating $ca in $PKI"
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$PKI/$ca.key" -out "$PKI/$ca.crt" \
+      -subj "/CN=saas-starter-local-${ca%ca}ca" 2>/dev/null
+    chmod 600 "$PKI/$ca.key"
+  done
+  if [[ ! -f "$PKI/sa.key" ]]; then
+    openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+    openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+    chmod 600 "$PKI/sa.key"
+  fi
+  # The API server's certificate names the address it listens on: remade when that address changes.
+  if ! openssl x509 -in "$PKI/apiserver.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$API_HOST\b"; then
+    sign apiserver "/CN=kube-apiserver" "$SERVING
+subjectAltName=IP:127.0.0.1,IP:$API_HOST,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  fi
+  [[ -f "$PKI/kwok-serving.crt" ]] || sign kwok-serving "/CN=kwok" "$SERVING
 subjectAltName=IP:127.0.0.1,DNS:localhost"
-    sign admin "/O=system:masters/CN=kubernetes-admin" "$client"
-    sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
-    sign controller-manager "/CN=system:kube-controller-manager" "$client"
-    sign scheduler "/CN=system:kube-scheduler" "$client"
-    sign kwok "/O=system:masters/CN=kwok-controller" "$client"
-    chmod 600 ./*.key
-  )
-  touch "$PKI/done"
+  for name in "admin|/O=system:masters/CN=kubernetes-admin" \
+    "apiserver-kubelet-client|/O=system:masters/CN=kube-apiserver-kubelet-client" \
+    "controller-manager|/CN=system:kube-controller-manager" "scheduler|/CN=system:kube-scheduler" \
+    "kwok|/O=system:masters/CN=kwok-controller"; do
+    [[ -f "$PKI/${name%%|*}.crt" ]] || sign "${name%%|*}" "${name#*|}" "$CLIENT"
+  done
+  # The aggregation layer (metrics.k8s.io): the API server proxies as front-proxy-client.
+  [[ -f "$PKI/front-proxy-client.crt" ]] || sign front-proxy-client "/CN=front-proxy-client" "$CLIENT" front-proxy-ca
 }
 
 kubeconfig() { # kubeconfig <file> <cert name> <user name>
@@ -87,7 +106,7 @@ kind: Config
 clusters:
 - name: saas-starter-local
   cluster:
-    server: https://$HOST:$API_PORT
+    server: https://$API_HOST:$API_PORT
     certificate-authority: $PKI/ca.crt
 users:
 - name: $3
@@ -132,6 +151,7 @@ wait_for() { # wait_for <component> <seconds> <command...>
 }
 
 admin_curl() { curl -fsS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$@"; }
+api_url() { echo "https://$API_HOST:$API_PORT"; }
 kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
 check_ports() {
@@ -139,8 +159,10 @@ check_ports() {
   for pair in "etcd:$ETCD_PORT" "etcd:$ETCD_PEER_PORT" "kube-apiserver:$API_PORT" "kwok:$KWOK_PORT" \
     "kube-controller-manager:$KCM_PORT" "kube-scheduler:$SCHED_PORT"; do
     name="${pair%%:*}" p="${pair##*:}"
-    if ! alive "$name" && ! port_free "$p"; then
-      die "port $HOST:$p (for $name) is taken by another process; choose another K8S_PORT_BASE"
+    local addr="$HOST"
+    [[ "$name" != kube-apiserver ]] || addr="$API_HOST"
+    if ! alive "$name" && ! port_free "$p" "$addr"; then
+      die "port $addr:$p (for $name) is taken by another process; choose another K8S_PORT_BASE"
     fi
   done
 }
@@ -235,6 +257,13 @@ up() {
   kubeconfig "$STATE/scheduler.kubeconfig" scheduler system:kube-scheduler
   kubeconfig "$STATE/kwok.kubeconfig" kwok kwok-controller
   local t0=$SECONDS
+  # With a real node (cluster.sh): pods reach the API server through the `kubernetes` Service, whose
+  # endpoint is the advertised address; kubelet serving certificates are checked against the CA.
+  local node_args=(--endpoint-reconciler-type none)
+  if [[ "$API_HOST" != 127.0.0.1 ]]; then
+    node_args=(--endpoint-reconciler-type lease --kubelet-certificate-authority "$PKI/ca.crt"
+      --enable-aggregator-routing=true)
+  fi
 
   start etcd --name default --data-dir "$STATE/etcd" \
     --listen-client-urls "http://$HOST:$ETCD_PORT" --advertise-client-urls "http://$HOST:$ETCD_PORT" \
@@ -244,7 +273,7 @@ up() {
   wait_for etcd 60 curl -fsS --max-time 2 "http://$HOST:$ETCD_PORT/health"
 
   start kube-apiserver --etcd-servers "http://$HOST:$ETCD_PORT" --etcd-prefix /registry \
-    --bind-address "$HOST" --advertise-address "$HOST" --secure-port "$API_PORT" \
+    --bind-address "$API_HOST" --advertise-address "$API_HOST" --secure-port "$API_PORT" \
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
     --client-ca-file "$PKI/ca.crt" \
     --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
@@ -253,8 +282,12 @@ up() {
     --service-account-issuer "https://kubernetes.default.svc.cluster.local" \
     --service-cluster-ip-range "$SERVICE_CIDR" --allow-privileged=true \
     --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
-    --endpoint-reconciler-type none --profiling=false --v=1
-  wait_for kube-apiserver 120 admin_curl "https://$HOST:$API_PORT/readyz"
+    --requestheader-client-ca-file "$PKI/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
+    "${node_args[@]}" --profiling=false --v=1
+  wait_for kube-apiserver 120 admin_curl "$(api_url)/readyz"
 
   start kube-controller-manager --kubeconfig "$STATE/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$STATE/controller-manager.kubeconfig" \
@@ -274,18 +307,20 @@ up() {
     --kube-api-qps 100 --kube-api-burst 200 --profiling=false --v=1
   wait_for kube-scheduler 60 curl -fsSk --max-time 2 "https://$HOST:$SCHED_PORT/healthz"
 
-  kwok_config
-  start kwok --kubeconfig "$STATE/kwok.kubeconfig" --config "$STATE/kwok/kwok.yaml" \
-    --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-    --manage-nodes-with-label-selector= --manage-single-node= \
-    --node-ip "$HOST" --node-port "$KWOK_PORT" --server-address "$HOST:$KWOK_PORT" \
-    --tls-cert-file "$PKI/kwok-serving.crt" --tls-private-key-file "$PKI/kwok-serving.key" \
-    --cidr 10.244.0.1/16 --node-lease-duration-seconds 40
-  wait_for kwok 60 curl -fsSk --max-time 2 "https://$HOST:$KWOK_PORT/healthz"
+  if ((NODES > 0)); then
+    kwok_config
+    start kwok --kubeconfig "$STATE/kwok.kubeconfig" --config "$STATE/kwok/kwok.yaml" \
+      --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+      --manage-nodes-with-label-selector= --manage-single-node= \
+      --node-ip "$HOST" --node-port "$KWOK_PORT" --server-address "$HOST:$KWOK_PORT" \
+      --tls-cert-file "$PKI/kwok-serving.crt" --tls-private-key-file "$PKI/kwok-serving.key" \
+      --cidr 10.244.0.1/16 --node-lease-duration-seconds 40
+    wait_for kwok 60 curl -fsSk --max-time 2 "https://$HOST:$KWOK_PORT/healthz"
 
-  nodes_manifest | kctl apply -f - >/dev/null
-  kctl apply -f "$STATE/kwok/storage-class.yaml" >/dev/null
-  wait_for kwok 60 kctl wait --for=condition=Ready node -l type=kwok --timeout=5s
+    nodes_manifest | kctl apply -f - >/dev/null
+    kctl apply -f "$STATE/kwok/storage-class.yaml" >/dev/null
+    wait_for kwok 60 kctl wait --for=condition=Ready node -l type=kwok --timeout=5s
+  fi
   # The namespace's default ServiceAccount comes from the controller-manager; pods need it.
   wait_for kube-controller-manager 60 kctl get serviceaccount default -n default
   log "up in $((SECONDS - t0))s: $(kctl version 2>/dev/null | sed -n 's/^Server Version: //p') with $NODES kwok nodes"
@@ -315,15 +350,18 @@ status() {
     if alive "$name"; then printf '%-24s running  pid %s\n' "$name" "$(pid_of "$name")"
     else printf '%-24s stopped\n' "$name"; rc=3; fi
   done
-  if alive kube-apiserver && admin_curl "https://$HOST:$API_PORT/readyz" >/dev/null 2>&1; then
-    echo "apiserver https://$HOST:$API_PORT ready; KUBECONFIG=$KUBECONFIG_ADMIN"
+  if alive kube-apiserver && admin_curl "$(api_url)/readyz" >/dev/null 2>&1; then
+    echo "apiserver $(api_url) ready; KUBECONFIG=$KUBECONFIG_ADMIN"
     kctl get nodes 2>/dev/null || true
   else
-    echo "apiserver https://$HOST:$API_PORT not ready"
+    echo "apiserver $(api_url) not ready"
     rc=3
   fi
   return $rc
 }
+
+# Sourced (k8s/cluster/cluster.sh): the functions and settings above, nothing runs.
+[[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 
 case "${1:-}" in
   up) up ;;
