@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # `npm start`: install what is missing, start the infrastructure, build and migrate every service,
-# then run each with REPLICAS (default 2) replicas behind HAProxy on LB_PORT (default 8080).
+# then run each with REPLICAS (default 2) replicas behind HAProxy on LB_PORT (default 8080), and on
+# first start create a development admin and a demo catalog (PLATFORM_DEMO=0 skips that).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+PLATFORM_STARTED_AT="$(date +%s%3N)"
+export PLATFORM_STARTED_AT
 bash scripts/ensure-deps.sh
 bash scripts/infra/infra.sh up
 echo "==> building services"
@@ -18,4 +21,5 @@ for service in auth catalog media profile; do
   echo "==> migrating $service"
   bash scripts/service-env.sh "$service" node "dist/apps/$service/main.js" migrate
 done
-exec node tools/platform/supervisor.mjs
+# PLATFORM_DEMO=1: a local development admin and a small demo catalog, made once (tools/platform/demo-data.mjs).
+PLATFORM_DEMO="${PLATFORM_DEMO:-1}" exec node tools/platform/supervisor.mjs

@@ -12,6 +12,12 @@ const fail = (message, code = 2) => {
   process.stderr.write(`platform: ${message}\n`);
   process.exit(code);
 };
+/** One readable line: `[replica] GET /catalog/products 200 12ms` for requests, `[replica] Context: message` otherwise. */
+function prettyMessage(log, messageKey) {
+  const where = `[${log.instance ?? '?'}]`;
+  if (log.req && log.res) return `${where} ${log.req.method} ${log.req.url} ${log.res.statusCode} ${log.responseTime ?? '?'}ms`;
+  return `${where} ${log.context ? `${log.context}: ` : ''}${log[messageKey] ?? ''}`;
+}
 const usage = 'usage: npm run platform -- status | scale <service> <n> | kill <service> [index] | restart <service> | logs <service> [index] | stop';
 
 if (!command) fail(usage);
@@ -24,7 +30,12 @@ if (command === 'kill' && arg !== undefined && !/^\d+$/.test(arg)) fail(`index m
 if (command === 'logs') {
   const file = join(root, '.local/platform/logs', `${service}-${arg ?? 0}.log`);
   if (!existsSync(file)) fail(`no log file ${file}`);
-  spawn('tail', ['-n', '50', '-f', file], { stdio: 'inherit' });
+  // JSON lines for pipes and tools; readable lines for a person at a terminal.
+  const tail = spawn('tail', ['-n', '50', '-f', file], { stdio: ['ignore', process.stdout.isTTY ? 'pipe' : 'inherit', 'inherit'] });
+  if (process.stdout.isTTY) {
+    const { default: pretty } = await import('pino-pretty');
+    tail.stdout.pipe(pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service,instance,req,res,responseTime,context', messageFormat: prettyMessage })).pipe(process.stdout);
+  }
 } else {
   const controlFile = join(root, '.local/platform/control.json');
   const port = existsSync(controlFile) ? JSON.parse(readFileSync(controlFile, 'utf8')).controlPort : Number(process.env.PLATFORM_CONTROL_PORT ?? 8099);

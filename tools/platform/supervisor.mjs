@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { devAdmin, prepareDemo } from './demo-data.mjs';
 import { haproxyCommand, haproxyConfig, haproxyStats, MAX_REPLICAS } from './haproxy.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -240,27 +241,53 @@ async function main() {
   });
   control.listen(controlPort, '127.0.0.1');
 
+  // `npm start` (PLATFORM_DEMO=1) only: the local development admin gets the admin role at registration.
+  const demo = process.env.PLATFORM_DEMO === '1';
+  if (demo) process.env.AUTH_ADMIN_EMAILS = [process.env.AUTH_ADMIN_EMAILS, devAdmin(root).email].filter(Boolean).join(',');
   log(`starting ${SERVICES.map((s) => `${s.name} x${s.desired}`).join(', ')}`);
   await Promise.all(SERVICES.flatMap((service) => Array.from({ length: service.desired }, (_, index) => startReplica(service.name, index))));
   writeFileSync(join(dir, 'control.json'), JSON.stringify({ controlPort, lbPort, statsPort, pid: process.pid }));
   const lb = `http://127.0.0.1:${lbPort}`;
-  log('platform is up');
-  process.stdout.write(
-    [
-      '',
-      `  Load balancer     ${lb}   (paths /auth /catalog /media /profile)`,
-      `  HAProxy stats     http://127.0.0.1:${statsPort}/`,
-      ...SERVICES.map((s) => `  ${s.name.padEnd(8)} docs    ${lb}/${s.name}/docs`),
-      '',
-      '  Try it:',
-      `    curl -si ${lb}/catalog/products?limit=2 | grep -i -E 'x-served-by|x-read-node'`,
-      `    curl -s -X POST ${lb}/auth/register -H 'content-type: application/json' \\`,
-      `         -d '{"email":"ada@example.com","password":"correct horse battery","displayName":"Ada"}'`,
-      '    npm run platform -- status | scale catalog 4 | kill catalog 0 | restart catalog | logs catalog',
-      '  Ctrl-C (or npm stop) stops everything.',
-      '',
-    ].join('\n'),
-  );
+  const startedAt = Number(process.env.PLATFORM_STARTED_AT ?? Date.now());
+  log(`platform is up (${((Date.now() - startedAt) / 1000).toFixed(1)} s since start)`);
+  let prepared;
+  if (demo) {
+    try {
+      prepared = await prepareDemo({ root, lb, log });
+    } catch (error) {
+      log(`demo data not ready: ${error.message}`);
+    }
+  }
+  process.stdout.write(`${banner(lb, prepared)}\n`);
+}
+
+function banner(lb, prepared) {
+  const lines = [
+    '',
+    `  Load balancer     ${lb}   (paths /auth /catalog /media /profile)`,
+    `  HAProxy stats     http://127.0.0.1:${statsPort}/`,
+    ...SERVICES.map((s) => `  ${s.name.padEnd(8)} docs    ${lb}/${s.name}/docs`),
+    '  Ctrl-C (or npm stop) stops everything; npm run platform -- status | logs <service> shows it running.',
+  ];
+  if (!prepared) return lines.join('\n');
+  const { admin, productId } = prepared;
+  const login = JSON.stringify({ email: admin.email, password: admin.password });
+  return [
+    ...lines,
+    '',
+    `  Local development admin: ${admin.email} / ${admin.password}   (kept in .local/dev-admin.json; never in the chart)`,
+    '',
+    '  1. A write through the balancer, with its consistency token (read-your-writes):',
+    `     TOKEN=$(curl -s ${lb}/auth/login -H 'content-type: application/json' -d '${login}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).accessToken')`,
+    `     curl -si ${lb}/catalog/products -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"name":"My first lamp","priceCents":2500}' | grep -iE '^(HTTP|x-consistency-token|x-served-by)'`,
+    '',
+    '  2. A cached read: the first answer is a miss, the second a hit (x-cache), possibly from another replica:',
+    `     for i in 1 2; do curl -s -o /dev/null -D - ${lb}/catalog/products/${productId} | grep -iE '^(x-cache|x-served-by|x-read-node)'; echo; done`,
+    '',
+    '  3. Scale catalog to 4 replicas without restarting the balancer, and watch them take turns:',
+    `     npm run platform -- scale catalog 4 && for i in $(seq 8); do curl -s -o /dev/null -D - '${lb}/catalog/products?limit=1' | grep -i x-served-by; done`,
+    '',
+  ].join('\n');
 }
 
 process.on('SIGINT', () => void shutdown());

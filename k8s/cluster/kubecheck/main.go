@@ -66,7 +66,7 @@ func apiVersion() string {
 
 func main() {
 	strict := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
-	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	evaluator, err := policy.NewEvaluator(policy.DefaultChecks())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kubecheck:", err)
 		os.Exit(2)

@@ -12,6 +12,8 @@ export interface AuthOptions {
   audience: string;
   jwksUrl: string;
   revocationFailOpen: boolean;
+  /** See JWT_MAX_TOKEN_AGE_SECONDS. */
+  maxTokenAgeSeconds: number;
 }
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
@@ -22,7 +24,11 @@ interface AccessClaims {
   roles?: unknown;
   jti?: string;
   exp?: number;
+  iat?: number;
 }
+
+/** Seconds of clock skew tolerated between the issuer and this replica. */
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 const ROLES: Role[] = ['user', 'admin'];
 
@@ -40,7 +46,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     jwks: JwksCache,
     private readonly revocations: RevocationList,
     private readonly failOpen: boolean,
-    options: AuthOptions,
+    private readonly options: AuthOptions,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -48,7 +54,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: options.issuer,
       audience: options.audience,
       ignoreExpiration: false,
-      jsonWebTokenOptions: { clockTolerance: 5, complete: false },
+      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS, complete: false },
       secretOrKeyProvider: (_request: FastifyRequest, rawToken: string, done: (error: Error | null, key?: string) => void) => {
         const kid = kidOf(rawToken);
         if (!kid) return done(new UnauthorizedException('token has no kid'));
@@ -66,7 +72,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(claims: AccessClaims): Promise<Principal> {
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is Role => ROLES.includes(role as Role)) : [];
-    if (!claims.sub || !claims.jti || !claims.exp || roles.length === 0) throw new UnauthorizedException('malformed token claims');
+    if (!claims.sub || !claims.jti || !claims.exp || !claims.iat || roles.length === 0) throw new UnauthorizedException('malformed token claims');
+    this.checkLifetime(claims.iat, claims.exp);
     let revoked: boolean;
     try {
       revoked = await this.revocations.isRevoked(claims.jti);
@@ -78,6 +85,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     }
     if (revoked) throw new UnauthorizedException('token revoked');
     return { userId: claims.sub, email: claims.email ?? '', roles, jti: claims.jti, expiresAt: claims.exp };
+  }
+
+  /**
+   * A valid signature is not enough: the token must be short-lived (see JWT_MAX_TOKEN_AGE_SECONDS). With
+   * exp checked and exp - iat bounded, no accepted token is older than the maximum either.
+   */
+  private checkLifetime(issuedAt: number, expiresAt: number): void {
+    const now = Math.floor(Date.now() / 1000);
+    const max = this.options.maxTokenAgeSeconds;
+    if (issuedAt > now + CLOCK_TOLERANCE_SECONDS) throw new UnauthorizedException('token issued in the future');
+    if (expiresAt - issuedAt > max) throw new UnauthorizedException(`token lifetime exceeds ${max} s`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { counter, gauge } from '@saas/observability';
+import { RequestContext } from '@saas/server';
 import type Redis from 'ioredis';
 import CircuitBreaker from 'opossum';
 
@@ -69,13 +70,17 @@ export class Cache {
     const cached = await this.run(() => this.redis.get(key));
     if (cached === undefined) {
       this.requests.inc({ cache: cacheName, result: 'error' });
+      RequestContext.noteCache('error');
       return this.singleFlight(key, load);
     }
     if (cached !== null) {
-      this.requests.inc({ cache: cacheName, result: cached === MISSING ? 'negative_hit' : 'hit' });
+      const result = cached === MISSING ? 'negative_hit' : 'hit';
+      this.requests.inc({ cache: cacheName, result });
+      RequestContext.noteCache(result);
       return cached === MISSING ? null : (JSON.parse(cached) as T);
     }
     this.requests.inc({ cache: cacheName, result: 'miss' });
+    RequestContext.noteCache('miss');
     return this.singleFlight(key, async () => {
       const value = await load();
       const ttl = value === null ? this.options.negativeTtlSeconds : this.jittered(this.options.ttlSeconds);

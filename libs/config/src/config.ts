@@ -89,6 +89,12 @@ export const jwtEnv = {
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
+  /**
+   * The longest an access token may live, whatever its `exp` says: tokens whose lifetime (exp - iat)
+   * exceeds it, that are older than it, or that claim to be issued in the future are refused. Bounds
+   * what a leaked signing key can mint. Default: the largest ACCESS_TOKEN_TTL_SECONDS auth accepts.
+   */
+  JWT_MAX_TOKEN_AGE_SECONDS: z.coerce.number().int().min(30).max(24 * 3600).default(3600),
 };
 
 export type EnvShape = Record<string, z.ZodTypeAny>;

@@ -39,6 +39,8 @@ export const EVENT_CATALOG = {
   'catalog.product.created.v1': { topic: TOPICS.product, data: product },
   'catalog.product.updated.v1': { topic: TOPICS.product, data: product },
   'catalog.product.deleted.v1': { topic: TOPICS.product, data: z.object({ productId: id }) },
+  /** A bulk write (the seed, an import): too many products for one event each; readers drop every cached list. */
+  'catalog.products.imported.v1': { topic: TOPICS.product, data: z.object({ batchId: id, count: z.number().int().positive() }) },
   'media.asset.uploaded.v1': {
     topic: TOPICS.asset,
     data: z.object({ assetId: id, ownerId: id, contentType: z.string().min(1).max(100), bytes: z.number().int().nonnegative() }),

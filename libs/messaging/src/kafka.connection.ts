@@ -68,6 +68,11 @@ export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
     return this.connecting;
   }
 
+  /** Resolves when the connect attempt in flight (if any) has finished, whatever its outcome. */
+  async settled(): Promise<void> {
+    await this.connecting;
+  }
+
   /** The physical name of a logical topic (with the environment prefix). */
   topic(name: string): string {
     return `${this.options.topicPrefix ?? ''}${name}`;

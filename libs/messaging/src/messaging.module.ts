@@ -32,6 +32,8 @@ export class KafkaProbe implements DependencyProbe {
 
   async probe(): Promise<DependencyReport> {
     const effect = 'events wait in the outbox; consumers pause';
+    // At boot the producer may still be connecting: wait for that attempt rather than report a false outage.
+    if (!this.kafka.connected) await this.kafka.settled();
     if (!this.kafka.connected) return { state: 'down', details: { reason: 'producer not connected', effect } };
     try {
       const cluster = await (await this.kafka.admin()).describeCluster();

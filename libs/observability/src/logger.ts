@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, type Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
@@ -17,20 +18,46 @@ export function requestIdOf(req: IncomingMessage): string {
   return id;
 }
 
-export function loggerModule(options: { service: string; instance: string; level: string }) {
+/** Health probes and metric scrapes arrive every few seconds from every balancer and scraper. */
+const PROBE_PATH = /^\/(health\/|metrics(\?|$))/;
+
+/** The path as the client sent it (middleware mounting may rewrite req.url). */
+const pathOf = (req: IncomingMessage & { originalUrl?: string }) => req.originalUrl ?? req.url ?? '';
+
+export interface LoggerOptions {
+  service: string;
+  instance: string;
+  level: string;
+  /** Where lines go (stdout when absent; tests pass a stream to read them). */
+  destination?: DestinationStream;
+}
+
+export function loggerModule(options: LoggerOptions) {
+  const pinoOptions = {
+    level: options.level,
+    base: { service: options.service, instance: options.instance },
+    genReqId: (req) => requestIdOf(req),
+    customProps: (req) => ({ traceparent: req.headers['traceparent'] }),
+    // One line per request, at a level that says how it went; probes and scrapes only at debug.
+    // (A failing probe is no exception: readiness and dependency changes get their own log line.)
+    customLogLevel: (req, res, error) => {
+      if (PROBE_PATH.test(pathOf(req))) return 'debug';
+      if (error || res.statusCode >= 500) return 'error';
+      return res.statusCode >= 400 ? 'warn' : 'info';
+    },
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    // What a person reads: id, method, path, status (no header dumps: they were ~900 bytes a line).
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  } satisfies Params['pinoHttp'];
   return LoggerModule.forRoot({
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-    pinoHttp: {
-      level: options.level,
-      base: { service: options.service, instance: options.instance },
-      genReqId: (req) => requestIdOf(req),
-      customProps: (req) => ({ traceparent: req.headers['traceparent'] }),
-      // Probes and scrapes every few seconds would drown the useful lines.
-      autoLogging: { ignore: (req) => /^\/(health\/|metrics)/.test(req.url ?? '') },
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      },
-    },
+    pinoHttp: options.destination ? [pinoOptions, options.destination] : pinoOptions,
   });
 }

@@ -90,6 +90,7 @@ export class PlatformModule {
           audience: config.JWT_AUDIENCE,
           jwksUrl: config.JWKS_URL,
           revocationFailOpen: config.AUTH_REVOCATION_FAIL_OPEN,
+          maxTokenAgeSeconds: config.JWT_MAX_TOKEN_AGE_SECONDS,
         }),
         HealthModule.forRoot({
           dependencies: [PostgresPrimaryProbe, PostgresReplicasProbe, RedisProbe, KafkaProbe],

@@ -12,6 +12,8 @@ export class RedisProbe implements DependencyProbe {
 
   async probe(): Promise<DependencyReport> {
     try {
+      // Commands fail at once while disconnected (no offline queue); at boot give the first connect a moment.
+      if (!this.redis.available) await this.redis.waitUntilReady(1_000);
       await this.redis.client.ping();
       return { state: 'up' };
     } catch (error) {

@@ -14,6 +14,8 @@ import { ShutdownState } from './health/shutdown.state';
 import { RequestContext } from './request-context';
 
 export const SERVED_BY_HEADER = 'x-served-by';
+/** hit / miss / negative_hit / error: how the server-side (Redis) cache answered this request. */
+export const CACHE_HEADER = 'x-cache';
 
 export interface ServiceOptions {
   /** Service name; also the path prefix (`/catalog/...`) and the OpenAPI location (`/catalog/docs`). */
@@ -78,6 +80,8 @@ export async function createService(
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header(SERVED_BY_HEADER, servedBy);
     reply.header(REQUEST_ID_HEADER, request.id);
+    const cache = RequestContext.cacheResult();
+    if (cache) reply.header(CACHE_HEADER, cache);
     // While draining, close each connection after its response so keep-alive sockets cannot hold
     // the server open (Fastify only closes connections that are idle when close starts).
     if (shutdown.isDraining) reply.header('connection', 'close');

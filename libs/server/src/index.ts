@@ -1,4 +1,4 @@
-export { createService, runService, installGracefulShutdown, instanceName, SERVED_BY_HEADER, type ServiceOptions } from './bootstrap';
+export { createService, runService, installGracefulShutdown, instanceName, SERVED_BY_HEADER, CACHE_HEADER, type ServiceOptions } from './bootstrap';
 export { DomainError, NotFoundError, ConflictError, DependencyUnavailableError } from './errors/domain-error';
 export { ProblemDetailsFilter, toProblem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './errors/problem.filter';
 export { HealthModule } from './health/health.module';
@@ -12,5 +12,5 @@ export {
 } from './health/dependencies';
 export { DependencyMonitor } from './health/dependency-monitor';
 export { EVENT_LOOP_STALL_MS } from './health/event-loop.readiness';
-export { RequestContext } from './request-context';
+export { RequestContext, type CacheResult } from './request-context';
 export { HttpCacheable, HttpCacheInterceptor } from './http-cache';

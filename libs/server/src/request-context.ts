@@ -6,6 +6,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * request can read it without threading it through every call.
  */
 const TRACE = Symbol('trace');
+const CACHE = Symbol('cache');
+
+/** How the server-side cache answered a request's lookup; sent back as `x-cache` so caching can be seen. */
+export type CacheResult = 'hit' | 'miss' | 'negative_hit' | 'error';
 
 export class RequestContext {
   private static readonly storage = new AsyncLocalStorage<Map<symbol, unknown>>();
@@ -29,6 +33,15 @@ export class RequestContext {
 
   static setTrace(trace: { traceparent?: string; requestId?: string }): void {
     RequestContext.set(TRACE, trace);
+  }
+
+  /** Records the cache's answer for this request (the last lookup of the request wins). */
+  static noteCache(result: CacheResult): void {
+    RequestContext.set(CACHE, result);
+  }
+
+  static cacheResult(): CacheResult | undefined {
+    return RequestContext.get<CacheResult>(CACHE);
   }
 
   static get active(): boolean {

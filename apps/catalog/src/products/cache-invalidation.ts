@@ -24,6 +24,8 @@ export class CatalogEventHandlers {
         'catalog.product.created.v1': async () => cache.bump(LISTS),
         'catalog.product.updated.v1': async (event) => invalidateProduct(event.data.productId),
         'catalog.product.deleted.v1': async (event) => invalidateProduct(event.data.productId),
+        // New products only: existing entries stay valid, every cached list page is dropped in O(1).
+        'catalog.products.imported.v1': async () => cache.bump(LISTS),
         'media.asset.ready.v1': async (event, em) => {
           await em.getRepository(ProductImage).upsert({ assetId: event.data.assetId, variants: event.data.variants }, ['assetId']);
           const products = await em

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { createDatabase } from '@saas/data';
+import { Outbox } from '@saas/messaging';
 import type { CatalogConfig } from '../app.module';
 import { catalogSpec } from '../app.module';
 
@@ -8,7 +10,9 @@ const CATEGORIES = ['kitchen', 'lighting', 'outdoor', 'audio', 'furniture', 'sta
 
 /**
  * `node main.js seed [--products N]` (or `nx run catalog:seed`): a realistic catalog in one
- * set-based INSERT per table, generated inside Postgres (100k products in a few seconds).
+ * set-based INSERT per table, generated inside Postgres (100k products in a few seconds). Like any
+ * write, it announces itself through the outbox in the same transaction (`catalog.products.imported.v1`),
+ * so the running replicas drop their cached list pages as soon as the relay publishes it.
  */
 export async function seedCatalog(config: CatalogConfig, args: string[]): Promise<string> {
   const flag = args.indexOf('--products');
@@ -45,6 +49,8 @@ export async function seedCatalog(config: CatalogConfig, args: string[]): Promis
                                 ($2::text[])[1 + floor(random() * array_length($2::text[], 1))::int] as n, g as k) words`,
         [ADJECTIVES, NOUNS, count],
       );
+      const batchId = randomUUID();
+      await new Outbox('/catalog', config.KAFKA_TOPIC_PREFIX).publish(em, 'catalog.products.imported.v1', batchId, { batchId, count });
     });
     await database.primary.dataSource.query('analyze products');
   } finally {

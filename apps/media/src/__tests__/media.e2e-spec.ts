@@ -205,11 +205,20 @@ describe('media service: upload, thumbnails via Kafka, content, owner checks', (
     expect((await api(`/assets/${id}/content/original`)).status).toBe(400);
   });
 
-  it("keeps another user's asset private and unmodifiable (403); the owner can delete it", async () => {
+  it("never upscales a small image; keeps another user's asset private and unmodifiable (403); the owner can delete it", async () => {
     const response = await upload(service.url, alice.token, await smallPng(), 'mine.png');
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
-    await eventually(async () => (await metadata(id)).status === 'ready', 60_000, 200);
+    const ready = await eventually(async () => {
+      const body = await metadata(id);
+      return body.status === 'ready' ? body : undefined;
+    }, 60_000, 200);
+    // A 64x48 original is never upscaled: both variants keep its size.
+    const variants = ready.variants as { name: string; width: number; height: number }[];
+    expect(variants.map((variant) => [variant.name, variant.width, variant.height]).sort()).toEqual([
+      ['medium', 64, 48],
+      ['thumb', 64, 48],
+    ]);
 
     const peek = await api(`/assets/${id}`, { token: bob.token });
     expect(peek.status).toBe(403);

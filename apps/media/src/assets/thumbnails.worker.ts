@@ -92,7 +92,8 @@ export class ThumbnailWorker implements OnModuleInit {
         output = await image
           .clone()
           .rotate() // honour EXIF orientation
-          .resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: spec.fit === 'inside' })
+          // Never upscale: a small original keeps its size (a blown-up thumbnail only costs bytes).
+          .resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true })
           .webp({ quality: 80 })
           .toBuffer({ resolveWithObject: true });
       } catch (error) {

@@ -111,16 +111,17 @@ describe('auth service: stateless JWT, refresh rotation, abuse limits', () => {
   describe('rejects forged and invalid access tokens with 401', () => {
     let victim: Tokens;
     const claims = () => ({ email: victim.user.email, roles: ['user', 'admin'] });
-    const signWith = (key: KeyObject, kid: string, overrides: { iss?: string; aud?: string; exp?: number } = {}) =>
+    const signWith = (key: KeyObject, kid: string, overrides: { iss?: string; aud?: string; exp?: number; iat?: number } = {}) =>
       new SignJWT(claims())
         .setProtectedHeader({ alg: 'RS256', kid })
         .setIssuer(overrides.iss ?? issuer)
         .setAudience(overrides.aud ?? audience)
         .setSubject(victim.user.id)
         .setJti(randomUUID())
-        .setIssuedAt()
+        .setIssuedAt(overrides.iat)
         .setExpirationTime(overrides.exp ?? Math.floor(Date.now() / 1000) + 300)
         .sign(key);
+    const now = () => Math.floor(Date.now() / 1000);
 
     beforeAll(async () => {
       victim = await register(replicas[0]);
@@ -151,6 +152,9 @@ describe('auth service: stateless JWT, refresh rotation, abuse limits', () => {
     });
 
     it('expired', async () => rejected(await signWith(keys.keys['key-a'], 'key-a', { exp: Math.floor(Date.now() / 1000) - 60 })));
+    it('signed with the real key but living 100 years (lifetime over JWT_MAX_TOKEN_AGE_SECONDS)', async () =>
+      rejected(await signWith(keys.keys['key-a'], 'key-a', { exp: now() + 100 * 365 * 24 * 3600 })));
+    it('issued in the future', async () => rejected(await signWith(keys.keys['key-a'], 'key-a', { iat: now() + 600, exp: now() + 900 })));
     it('wrong issuer', async () => rejected(await signWith(keys.keys['key-a'], 'key-a', { iss: 'https://evil.example/auth' })));
     it('wrong audience', async () => rejected(await signWith(keys.keys['key-a'], 'key-a', { aud: 'another-app' })));
 

@@ -15,6 +15,7 @@ import {
   type TestIssuer,
 } from '@saas/testing';
 import { AppModule, catalogSpec } from '../../app.module';
+import { seedCatalog } from '../../seed/seed';
 import { catalogEnv } from '../../config';
 import type { ProductDto, ProductPageDto } from '../dtos/products.dto';
 
@@ -77,14 +78,16 @@ describe('catalog: products with Redis cache-aside, event-driven invalidation, k
     expect(row.type).toBe('catalog.product.created.v1');
   });
 
-  it('serves the second read of a product from the cache, with ETag and 304', async () => {
+  it('serves the second read of a product from the cache (x-cache: miss, then hit), with ETag and 304', async () => {
     const [a] = instances;
     const product = await create(a, { name: 'Lamp', priceCents: 1500 });
     const before = await hits(a, 'product');
     const first = await request(a, 'GET', `/products/${product.id}`);
     expect(first.status).toBe(200);
+    expect(first.headers.get('x-cache')).toBe('miss');
     const second = await request(a, 'GET', `/products/${product.id}`);
     expect(await second.json()).toMatchObject({ id: product.id, name: 'Lamp' });
+    expect(second.headers.get('x-cache')).toBe('hit');
     expect(await hits(a, 'product')).toBe(before + 1);
     const etag = second.headers.get('etag')!;
     expect(second.headers.get('cache-control')).toBe('public, max-age=30');
@@ -107,6 +110,24 @@ describe('catalog: products with Redis cache-aside, event-driven invalidation, k
       const page = (await (await request(b, 'GET', '/products?limit=5')).json()) as ProductPageDto;
       return page.items.find((item) => item.id === product.id)?.name === 'Big Mug';
     }, 20_000);
+  });
+
+  it('a seed (bulk write) drops every cached list page through the outbox, long before the TTL', async () => {
+    const [a, b] = instances;
+    const path = '/products?limit=5&q=everyday';
+    const before = (await (await request(b, 'GET', path)).json()) as ProductPageDto;
+    expect(before.items).toEqual([]);
+    const cachedHits = await hits(b, 'product-list');
+    await request(b, 'GET', path);
+    expect(await hits(b, 'product-list')).toBeGreaterThan(cachedHits); // the empty page is cached (TTL 300 s)
+    expect(await seedCatalog(loadConfig(catalogEnv, env), ['--products', '30'])).toMatch(/^seeded 30 products/);
+    const after = await eventually(async () => {
+      const page = (await (await request(b, 'GET', path)).json()) as ProductPageDto;
+      return page.items.length === 5 ? page : undefined;
+    }, 20_000, 200);
+    expect(after.items.every((item) => / #\d+$/.test(item.name))).toBe(true);
+    expect(((await (await request(a, 'GET', path)).json()) as ProductPageDto).items).toHaveLength(5);
+    expect(await seedCatalog(loadConfig(catalogEnv, env), ['--products', '0']).catch((error: Error) => error.message)).toContain('--products must be');
   });
 
   it('lets the writer read its own write at once via the consistency token, before the event is consumed', async () => {
