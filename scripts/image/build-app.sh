@@ -52,7 +52,17 @@ echo "==> npm ci --omit=dev ($app)" >&2
 (
   cd "$out"
   npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2
-  # Keep the image small: source maps of dependencies, docs and type declarations are not needed to run.
-  find node_modules \( -name '*.md' -o -name '*.d.ts' -o -name '*.map' \) -type f -delete 2>/dev/null || true
+  # Keep the image small (k8s/image/README.md has the sizes): what node never loads at run time goes.
+  # Source maps of dependencies, docs, TypeScript sources and declarations:
+  find node_modules \( -name '*.md' -o -name '*.map' -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' \) -type f -delete 2>/dev/null || true
+  # Each package's own tests, examples, benchmarks and CI files (directly under the package directory;
+  # no remaining module requires them):
+  find node_modules -name package.json -type f -printf '%h\n' | sort -u | while read -r pkg; do
+    for dir in test tests __tests__ .github example examples bench benchmark benchmarks; do
+      if [[ -d "$pkg/$dir" ]]; then rm -rf "${pkg:?}/$dir"; fi
+    done
+  done
+  # typeorm's browser/react-native build (its package.json maps node to index.js / index.mjs):
+  rm -rf node_modules/typeorm/browser
 )
 echo "$out"
