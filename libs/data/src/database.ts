@@ -4,7 +4,7 @@ import { RequestContext } from '@saas/server';
 import type { EntityManager } from 'typeorm';
 import { consistency } from './consistency';
 import { DatabaseUnavailableError, isUnavailable } from './errors';
-import { formatLsn, parseLsn } from './lsn';
+import { parseLsn } from './lsn';
 import { DatabaseNode } from './node';
 import { ReplicaMonitor, type ReplicaState } from './replica-monitor';
 
@@ -16,14 +16,20 @@ export type ReadRoute = 'replica' | 'primary:after-write' | 'primary:token-ahead
  * The only way services reach Postgres. Writes and transactions always run on the primary; reads
  * run on a replica only through `read()`, which keeps read-your-writes:
  *  - after a write in the same request, reads use the primary;
- *  - a consistency token (WAL position) from an earlier response is honoured by checking, on the
- *    very connection that will serve the read, that the replica has replayed past it;
+ *  - a consistency token (WAL position) from an earlier response is honoured: served by a replica
+ *    already known to have replayed past it (positions only grow), else checked on the very
+ *    connection that will serve the read, else sent to the primary;
  *  - replicas that are down or lag past the bound are skipped (see ReplicaMonitor).
  */
 export class Database {
   private readonly logger = new Logger('Database');
   private readonly reads = counter('db_reads_total', 'Reads by the node that served them and why', ['route']);
   private readonly writes = counter('db_writes_total', 'Write transactions by outcome', ['outcome']);
+  private readonly tokenChecks = counter(
+    'db_consistency_checks_total',
+    'Consistency-token reads on a replica: answered from the known replay position, or by asking the replica',
+    ['how'],
+  );
   private nextReplica = 0;
 
   constructor(
@@ -87,12 +93,21 @@ export class Database {
         this.served('replica', replica.name);
         return result;
       }
+      // Fast path: the replica is already known to have replayed past the token (no round trip).
+      if (this.monitor.replayedAtLeast(replica, required)) {
+        this.tokenChecks.inc({ how: 'known' });
+        const result = await work(replica.dataSource.manager);
+        this.served('replica', replica.name);
+        return result;
+      }
+      // Otherwise ask on the very connection that will serve the read.
+      this.tokenChecks.inc({ how: 'asked' });
       const runner = replica.dataSource.createQueryRunner();
       try {
-        const [row] = await runner.query('select pg_last_wal_replay_lsn() >= $1::pg_lsn as caught_up', [
-          formatLsn(required),
-        ]);
-        if (!row?.caught_up) {
+        const [row] = await runner.query('select pg_last_wal_replay_lsn()::text as replay');
+        const replay = parseLsn(row?.replay);
+        if (replay !== undefined) this.monitor.noteReplay(replica, replay);
+        if (replay === undefined || replay < required) {
           await runner.release();
           return this.onPrimary('primary:token-ahead', work);
         }

@@ -21,6 +21,12 @@ export interface ReplicaState {
  */
 export class ReplicaMonitor {
   private readonly states = new Map<string, ReplicaState>();
+  /**
+   * The last replay position seen on each replica. Replay only moves forward on a server, so a replica
+   * known to have replayed X satisfies every consistency token <= X without asking again. Each monitor
+   * check sets it (so a replaced server is re-learned within one interval); reads may only raise it.
+   */
+  private readonly knownReplay = new Map<string, bigint>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private firstCheck?: Promise<void>;
@@ -63,8 +69,21 @@ export class ReplicaMonitor {
     return this.replicas.map((replica) => this.states.get(replica.name) ?? this.unknown(replica.name));
   }
 
+  /** True when `replica` is known to have replayed at least `lsn` (no round trip needed). */
+  replayedAtLeast(replica: DatabaseNode, lsn: bigint): boolean {
+    const known = this.knownReplay.get(replica.name);
+    return known !== undefined && known >= lsn;
+  }
+
+  /** A read asked the replica for its replay position: keep it if it is newer than what we knew. */
+  noteReplay(replica: DatabaseNode, lsn: bigint): void {
+    const known = this.knownReplay.get(replica.name);
+    if (known === undefined || lsn > known) this.knownReplay.set(replica.name, lsn);
+  }
+
   /** A read found the replica broken: stop using it until the next successful check. */
   markBroken(replica: DatabaseNode, reason: string): void {
+    this.knownReplay.delete(replica.name);
     const state = this.states.get(replica.name) ?? this.unknown(replica.name);
     this.record({ ...state, reachable: false, usable: false, reason, checkedAt: new Date().toISOString() });
   }
@@ -85,6 +104,8 @@ export class ReplicaMonitor {
                 case when pg_is_in_recovery() then pg_is_wal_replay_paused() else false end as paused`,
       );
       const replay = parseLsn(row?.replay);
+      if (replay !== undefined) this.knownReplay.set(replica.name, replay);
+      else this.knownReplay.delete(replica.name);
       const lag = primaryLsn !== undefined && replay !== undefined ? primaryLsn - replay : undefined;
       const lagBytes = lag === undefined ? null : Number(lag > 0n ? lag : 0n);
       let reason: string | undefined;
@@ -101,6 +122,7 @@ export class ReplicaMonitor {
         checkedAt,
       });
     } catch (error) {
+      this.knownReplay.delete(replica.name);
       this.record({ ...this.unknown(replica.name), reason: (error as Error).message, checkedAt });
     }
   }

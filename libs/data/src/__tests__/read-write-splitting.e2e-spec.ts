@@ -1,6 +1,6 @@
 import { ObservabilityModule } from '@saas/observability';
 import { HealthModule } from '@saas/server';
-import { bootService, createTestDatabase, eventually, infra, sql, type RunningService, type TestDatabase } from '@saas/testing';
+import { bootService, createTestDatabase, eventually, infra, metricValue, sql, type RunningService, type TestDatabase } from '@saas/testing';
 import {
   CONSISTENCY_TOKEN_HEADER,
   createDatabase,
@@ -30,6 +30,7 @@ describe('read/write splitting over a real primary + streaming replica', () => {
   type Dependencies = Record<string, { state: string; details?: { replicas?: { usable: boolean }[] } }>;
   const dependencies = async () => (await (await fetch(`${service.url}/health/dependencies`)).json()) as Dependencies;
   const replicaUsable = async () => (await dependencies())['postgres-replicas']?.details?.replicas?.[0]?.usable === true;
+  const checks = async (how: string) => metricValue(service.url, 'db_consistency_checks_total', `how="${how}"`);
   const readiness = async () => {
     const response = await fetch(`${service.url}/health/ready`);
     return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as { reason?: string } };
@@ -103,8 +104,11 @@ describe('read/write splitting over a real primary + streaming replica', () => {
       expect(stale.status).toBe(404);
       expect(stale.headers.get(READ_NODE_HEADER)).toBe('replica-1');
 
-      // Read-your-writes: the token says "at least this WAL position", the replica is behind, the primary answers.
+      // Read-your-writes: the token says "at least this WAL position", the replica is behind (asked on the
+      // connection, since the known position is older), the primary answers.
+      const asked = await checks('asked');
       const fresh = await get(`/${note.id}`, token);
+      expect(await checks('asked')).toBe(asked + 1);
       expect(fresh.status).toBe(200);
       expect(((await fresh.json()) as Note).body).toBe('written while replay is paused');
       expect(fresh.headers.get(READ_NODE_HEADER)).toBe('primary');
@@ -130,6 +134,22 @@ describe('read/write splitting over a real primary + streaming replica', () => {
       return attempt.headers.get(READ_NODE_HEADER) === 'replica-1' ? attempt : undefined;
     }, 5_000);
     expect(response.status).toBe(200);
+  });
+
+  it('answers a token the replica is known to have replayed without a round trip', async () => {
+    const created = await post('', { body: 'known position' });
+    const note = (await created.json()) as Note;
+    const token = created.headers.get(CONSISTENCY_TOKEN_HEADER)!;
+    // The monitor (every second here) learns the replica's replay position past the token.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const [known, asked] = [await checks('known'), await checks('asked')];
+    for (let i = 0; i < 5; i++) {
+      const read = await get(`/${note.id}`, token);
+      expect(read.status).toBe(200);
+      expect(read.headers.get(READ_NODE_HEADER)).toBe('replica-1');
+    }
+    expect(await checks('known')).toBe(known + 5);
+    expect(await checks('asked')).toBe(asked);
   });
 
   it('skips a stopped replica (reads keep working on the primary, health says so) and returns to it', async () => {
