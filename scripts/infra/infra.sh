@@ -459,6 +459,14 @@ render_kafka_conf() {
       -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
       -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA|g" \
       "$KAFKA_SRC/server.properties.tpl" >"$KAFKA_CONF"
+  # KAFKA_POD_LISTENER=<address>:<port>: a second listener that pods of the local cluster reach (the host end
+  # of the pod network, k8s/cluster); Kafka advertises it to clients that connect there. Loopback otherwise.
+  if [[ -n "${KAFKA_POD_LISTENER:-}" ]]; then
+    [[ "$KAFKA_POD_LISTENER" =~ ^[0-9.]+:[0-9]+$ ]] || die "KAFKA_POD_LISTENER must be <ipv4>:<port>, got '$KAFKA_POD_LISTENER'"
+    sed -i -e "s|^listeners=\(.*\)|listeners=\1,POD://$KAFKA_POD_LISTENER|" \
+        -e "s|^advertised.listeners=\(.*\)|advertised.listeners=\1,POD://$KAFKA_POD_LISTENER|" \
+        -e "s|^listener.security.protocol.map=\(.*\)|listener.security.protocol.map=\1,POD:PLAINTEXT|" "$KAFKA_CONF"
+  fi
 }
 
 ensure_kafka() {
