@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { ConfigError } from '@saas/config';
 import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER } from '@saas/observability';
 import { ProblemDetailsFilter } from './errors/problem.filter';
+import { RouteTable } from './errors/route-table';
 import { HttpCacheInterceptor } from './http-cache';
 import { ShutdownState } from './health/shutdown.state';
 import { RequestContext } from './request-context';
@@ -65,6 +66,8 @@ export async function createService(
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  const routes = new RouteTable();
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   const latency = httpRequestDuration();
   // preHandler, not onRequest: body parsing runs in the socket's async context and would lose the store.
@@ -96,7 +99,7 @@ export async function createService(
   });
 
   app.setGlobalPrefix(options.name, { exclude: ROOT_ROUTES });
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter(routes));
   app.useGlobalInterceptors(new HttpCacheInterceptor(app.get(Reflector)));
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),

@@ -73,6 +73,18 @@ export function describeServiceConventions<C>(
       expect(((await response.json()) as { status: number }).status).toBe(404);
     });
 
+    it('answers a known path called with another method with problem+json 405 and Allow', async () => {
+      for (const [method, path, allow] of [
+        ['DELETE', `/${name}/docs/openapi.json`, 'GET, HEAD'],
+        ['POST', '/health/ready', 'GET, HEAD'],
+      ]) {
+        const response = await fetch(`${service.url}${path}`, { method });
+        expect({ method, path, status: response.status, allow: response.headers.get('allow') }).toEqual({ method, path, status: 405, allow });
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+        expect(await response.json()).toMatchObject({ status: 405, code: 'http.method_not_allowed', allow: allow.split(', ') });
+      }
+    });
+
     it('refuses to start without a required setting, naming it', async () => {
       const env = serviceEnv(db, extraEnv);
       delete env.DATABASE_PRIMARY_URL;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './domain-error';
+import { MethodNotAllowedError, type RouteTable } from './route-table';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -107,8 +108,21 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
 
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
+  /** `routes`: when given, a known path asked with another method answers 405 with `Allow`. */
+  constructor(private readonly routes?: RouteTable) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), error);
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    // No route matched (Fastify's not-found path leaves routeOptions.url empty): is it the method?
+    if (this.routes && error instanceof NotFoundException && !request.routeOptions?.url) {
+      const allowed = this.routes.allowed(request.url.split('?')[0]);
+      if (allowed.length) {
+        reply.header('allow', allowed.join(', '));
+        return sendProblem(reply, request, new MethodNotAllowedError(request.method, allowed));
+      }
+    }
+    sendProblem(reply, request, error);
   }
 }
