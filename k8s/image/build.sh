@@ -185,7 +185,7 @@ cmd_save() {
     tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$dir" -cf "$archive.tmp" oci-layout index.json blobs
     mv "$archive.tmp" "$archive"
     rm -rf "$dir"
-    log "$archive ($name): $(du -m "$archive" | cut -f1) MB"
+    log "$archive ($name): $(stat -c %s "$archive" | awk '{ printf "%.1f", $1 / 1e6 }') MB"
   done
 }
 
