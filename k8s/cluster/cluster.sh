@@ -74,7 +74,7 @@ cluster_up() {
   [[ -x "$RUNC" ]] || die "$RUNC missing (apt-get install runc)"
   mkdir -p "$LOGS" "$RUN" "$RUNDIR"
   net_up # before the API server: it listens on the host end of the veth pair
-  bash "$ROOT/k8s/cluster/control-plane.sh" up
+  bash "$ROOT/k8s/cluster/control-plane.sh" up 9>&-
   # A namespace whose processes are all gone (an earlier run, a killed session) is made anew.
   if ! alive containerd && ! alive kubelet; then mntns_down; fi
   mntns_up
@@ -105,7 +105,7 @@ cluster_status() {
   return $rc
 }
 
-# One `up`/`down` at a time (a second caller waits for the first).
+# One `up`/`down` at a time (a second caller waits for the first). Daemons never inherit the lock (9>&-).
 mkdir -p "$STATE"
 exec 9>"$STATE/.lock"
 case "${1:-}" in up | down | reset | load-images) flock 9 ;; esac

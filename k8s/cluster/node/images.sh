@@ -3,7 +3,7 @@
 #   localhost/saas-starter/pause:3.10.1           pause.c of the pinned k8s.io/kubernetes module, gcc -static
 #   localhost/saas-starter/coredns:<version>      the CoreDNS built by build.sh (addons/coredns)
 #   localhost/saas-starter/metrics-server:<ver>   the metrics-server built by build.sh (addons/metrics-server)
-#   localhost/saas-starter/busybox:<version>      Debian's busybox-static (sh, wget, nslookup, httpd) for tests
+#   localhost/saas-starter/busybox:<version>      Debian's busybox-static (sh, nc, nslookup, httpd) for tests
 # Each is one uncompressed layer in an OCI image layout packed as a tar (what `ctr images import` and
 # `podman load` read), written to .local/tools/images/<name>.tar; rebuilt only when its inputs change.
 #
@@ -108,7 +108,8 @@ fill_metrics() { install -m 0755 "$BIN/metrics-server" "$1/metrics-server"; }
 fill_busybox() {
   install -m 0755 /bin/busybox "$1/bin/busybox"
   local a
-  for a in sh ls cat echo env hostname id nslookup wget httpd sleep ps kill mkdir printf date; do ln -s busybox "$1/bin/$a"; done
+  # No wget: Debian 12's busybox-static wget segfaults before doing anything (also on the host); nc works.
+  for a in sh ls cat echo env hostname id nslookup nc httpd sleep ps kill mkdir printf date; do ln -s busybox "$1/bin/$a"; done
   mkdir -p "$1/www"
   echo "hello from the one-node cluster" >"$1/www/index.html"
 }

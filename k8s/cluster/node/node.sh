@@ -148,7 +148,7 @@ start_node() { # start_node <component> <args...>: in the node's network and mou
   log "starting $name"
   # nsenter execs the binary after entering the namespaces, so $! is the component's pid.
   setsid nsenter --mount="$MNTNS" --net="/run/netns/$NODE_NETNS" -- "$BIN/$name" "$@" \
-    >>"$LOGS/$name.log" 2>&1 </dev/null &
+    >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 
