@@ -132,6 +132,19 @@ start() { # start <component> <args...>: in its own session, logs in $LOGS/<comp
   log "starting $name"
   setsid "$BIN/$name" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
+  await_exec "$name"
+}
+
+# await_exec <component>: until the launcher (setsid, nsenter) has exec'd the binary, `alive` would
+# see the launcher and call a healthy start an exit (a race a loaded machine loses now and then).
+await_exec() {
+  local pid i
+  pid="$(pid_of "$1")"
+  for ((i = 0; i < 100; i++)); do
+    [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$BIN/$1"* ]] && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
 }
 
 wait_for() { # wait_for <component> <seconds> <command...>

@@ -150,6 +150,7 @@ start_node() { # start_node <component> <args...>: in the node's network and mou
   setsid nsenter --mount="$MNTNS" --net="/run/netns/$NODE_NETNS" -- "$BIN/$name" "$@" \
     >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
+  await_exec "$name"
 }
 
 node_up() {
