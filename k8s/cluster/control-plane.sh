@@ -340,13 +340,16 @@ up() {
   log "KUBECONFIG=$KUBECONFIG_ADMIN  (eval \"\$(bash k8s/cluster/control-plane.sh env)\")"
 }
 
+# running <pid>: exists and is not a zombie (this machine's init reaps orphans only every few seconds).
+running() { [[ -r "/proc/$1/stat" && "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
+
 stop_one() {
   local name="$1" pid i
   pid="$(pid_of "$name")"
   if alive "$name"; then
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+    for ((i = 0; i < 100; i++)); do running "$pid" || break; sleep 0.1; done
+    if running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
     log "stopped $name (pid $pid)"
   fi
   rm -f "$RUN/$name.pid"
