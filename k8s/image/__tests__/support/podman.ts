@@ -1,7 +1,7 @@
 /**
  * What the image tests need around podman: the image names the chart references, a podman runner that
  * uses the project's containers.conf (rlimits a sandbox without CAP_SYS_RESOURCE can set), the chart's
- * shutdown budget, the env contract and a readiness poller.
+ * shutdown budget and a readiness poller.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -81,21 +81,6 @@ export function runFlags(env: Record<string, string>): string[] {
     '--security-opt=no-new-privileges',
     ...Object.entries(env).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
   ];
-}
-
-export interface EnvContract {
-  [app: string]: { required: string[]; all: string[] };
-}
-
-/** The names each app's config requires (tools/env-contract.ts; the apps' zod schemas are the source of truth). */
-export function envContract(): EnvContract {
-  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', 'tools/env-contract.ts'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, SWC_NODE_PROJECT: 'tools/tsconfig.json' },
-  });
-  if (result.status !== 0) throw new Error(`tools/env-contract.ts failed:\n${result.stderr}`);
-  return JSON.parse(result.stdout) as EnvContract;
 }
 
 export async function waitForStatus(
