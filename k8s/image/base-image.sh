@@ -91,7 +91,7 @@ tar -xzf "$npm_tgz" -C "$work/npm" --exclude='package/docs' --exclude='package/m
 mv "$work/npm/package" "$stage/usr/local/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$stage/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$stage/usr/local/bin/npx"
-chown -R 0:0 "$stage"
+if [[ $EUID -eq 0 ]]; then chown -R 0:0 "$stage"; fi
 "$stage/usr/local/bin/node" -e 'if (process.version !== "v" + process.argv[1]) process.exit(1)' "$NODE_VERSION" \
   || die "the staged node binary does not run or is not $NODE_VERSION"
 

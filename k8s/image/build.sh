@@ -146,9 +146,12 @@ cmd_build() {
   fi
 }
 
+need_podman() { command -v podman >/dev/null 2>&1 || die "podman is not installed (npm run image -- build installs it)"; }
+
 cmd_list() {
   local app ref refs
   resolve_apps "$@"
+  need_podman
   refs=("$(bash "$HERE/base-image.sh" --ref)")
   for app in "${APPS[@]}"; do refs+=("$(image_ref "$app")"); done
   printf '%-48s %10s  %s\n' IMAGE SIZE CREATED
@@ -167,6 +170,7 @@ cmd_list() {
 cmd_save() {
   local app ref name dir archive
   resolve_apps "$@"
+  need_podman
   mkdir -p "$OUT_DIR"
   for app in "${APPS[@]}"; do
     ref="$(image_ref "$app")"
