@@ -75,8 +75,9 @@ cluster_up() {
   mkdir -p "$LOGS" "$RUN" "$RUNDIR"
   net_up # before the API server: it listens on the host end of the veth pair
   bash "$ROOT/k8s/cluster/control-plane.sh" up 9>&-
-  # A namespace whose processes are all gone (an earlier run, a killed session) is made anew.
-  if ! alive containerd && ! alive kubelet; then mntns_down; fi
+  # Leftovers of a node whose processes are gone (an earlier run, a killed session): containers still in
+  # the node's cgroups, orphaned shims, runtime state, the mount namespace: cleared, then made anew.
+  if ! alive containerd && ! alive kubelet; then node_down; mntns_down; fi
   mntns_up
   cgroups_up
   node_up

@@ -102,7 +102,7 @@ mntns_down() {
 cgroup_dirs() { # the v1 hierarchies (and the v2 one of a hybrid host), one directory each
   local d
   for d in /sys/fs/cgroup/*/; do
-    [[ -f "${d}cgroup.procs" ]] && echo "${d%/}/$CGROUP_ROOT"
+    if [[ -f "${d}cgroup.procs" ]]; then echo "${d%/}/$CGROUP_ROOT"; fi
   done
 }
 
@@ -121,7 +121,7 @@ cgroups_up() {
 cgroup_pids() { # every process left in the node's cgroups
   local d
   while read -r d; do
-    [[ -d "$d" ]] && find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null
+    if [[ -d "$d" ]]; then find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null || true; fi
   done < <(cgroup_dirs) | sort -un
 }
 
@@ -133,6 +133,6 @@ cgroups_down() {
     sleep 0.5
   fi
   while read -r d; do
-    [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    if [[ -d "$d" ]]; then find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   done < <(cgroup_dirs)
 }
