@@ -3,9 +3,9 @@
  * from the CNI, Services through kube-proxy, names through CoreDNS, logs/exec through the kubelet's
  * CA-signed serving certificate, resource metrics through metrics-server — and a bad image fails fast.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, eventually, getJson, isReady, kubectl, run, Obj } from './support';
+import { BIN, KUBECONFIG, ROOT, eventually, getJson, isReady, kubectl, run, Obj } from './support';
 
 const NS = 'cluster-e2e';
 const images = Object.fromEntries(
@@ -128,6 +128,19 @@ describe('one-node cluster', () => {
 
   it('streams container logs (kubectl logs)', () => {
     expect(kubectl(['logs', '-n', NS, 'web'])).toContain('web: serving /www on :8080');
+  });
+
+  it('forwards a local port to the pod (kubectl port-forward)', async () => {
+    const pf = spawn(join(BIN, 'kubectl'), ['port-forward', '-n', NS, 'pod/web', '39180:8080'], { env: { ...process.env, KUBECONFIG } });
+    try {
+      const body = await eventually(() => {
+        const r = run('curl', ['-fsS', '--max-time', '5', 'http://127.0.0.1:39180/']);
+        return r.code === 0 ? r.stdout : undefined;
+      }, 30_000, 'http://127.0.0.1:39180/ through kubectl port-forward');
+      expect(body).toContain('hello from the one-node cluster');
+    } finally {
+      pf.kill();
+    }
   });
 
   it('serves resource metrics (kubectl top pod through metrics-server)', async () => {
