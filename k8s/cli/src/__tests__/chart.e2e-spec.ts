@@ -28,7 +28,7 @@ function docs(yaml: string): Obj[] {
 }
 
 beforeAll(() => {
-  const build = spawnSync('bash', [join(ROOT, 'scripts', 'tools', 'build-helm.sh')], { cwd: ROOT, encoding: 'utf8', timeout: 3_600_000 });
+  const build = spawnSync('bash', [join(ROOT, 'k8s', 'helm-tools', 'build.sh')], { cwd: ROOT, encoding: 'utf8', timeout: 3_600_000 });
   if (build.status !== 0) throw new Error(`k8s/helm-tools/build.sh failed: ${build.stderr}`);
   helmBin = join(ROOT, '.local', 'tools', 'bin', 'helm');
   kubectl(['create', 'namespace', NS]);

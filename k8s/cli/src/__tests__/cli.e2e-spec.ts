@@ -239,7 +239,7 @@ describe('load', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const target = 'http://demo-catalog.cli-e2e.svc:80/catalog/products';
-    const name = new RegExp(`started job/(\\S+): 5 req/s for 2s → ${target.replace(/\./g, '\\.')} \\(k6, k8s/loadgen-job\\.yaml\\)`).exec(r.stdout)?.[1];
+    const name = new RegExp(`started job/(\\S+): 5 req/s for 2s → ${target.replace(/\./g, '\\.')} \\(k6, k8s/demo/loadgen-job\\.yaml\\)`).exec(r.stdout)?.[1];
     expect(name).toBeDefined();
     expect(r.stdout).toMatch(/expect: .*demo-catalog raises desired replicas \(up to 5\)/);
     // The log travels kwok (the "kubelet") → kube-apiserver → CLI; kwok serves a canned k6 log.

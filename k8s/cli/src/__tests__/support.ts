@@ -13,8 +13,8 @@ export const BIN = process.env.K8S_TOOLS_BIN ?? join(ROOT, '.local', 'tools', 'b
 export const STATE_DIR = process.env.K8S_TEST_STATE_DIR ?? join(ROOT, '.local', 'k8s-test');
 export const PORT_BASE = process.env.K8S_TEST_PORT_BASE ?? '26440';
 export const KUBECONFIG = join(STATE_DIR, 'kubeconfig');
-export const CLI = join(ROOT, 'tools', 'k8s-cli', 'k8s.sh');
-export const CONTROL_PLANE = join(ROOT, 'scripts', 'k8s', 'control-plane.sh');
+export const CLI = join(ROOT, 'k8s', 'cli', 'k8s.sh');
+export const CONTROL_PLANE = join(ROOT, 'k8s', 'cluster', 'control-plane.sh');
 
 export interface Run {
   code: number;
