@@ -3,7 +3,6 @@ import type { IncomingMessage } from 'node:http';
 import { DynamicModule, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from '@saas/config';
@@ -11,6 +10,7 @@ import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER } from '@saas/obser
 import { ProblemDetailsFilter } from './errors/problem.filter';
 import { RouteTable } from './errors/route-table';
 import { HttpCacheInterceptor } from './http-cache';
+import { setupOpenApi } from './openapi/document';
 import { ShutdownState } from './health/shutdown.state';
 import { RequestContext } from './request-context';
 
@@ -105,16 +105,7 @@ export async function createService(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
 
-  const openApi = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(`${options.name} service`)
-      .setDescription(options.description ?? '')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup(`${options.name}/docs`, app, openApi, { jsonDocumentUrl: `${options.name}/docs/openapi.json` });
+  setupOpenApi(app, { name: options.name, description: options.description });
 
   if (options.handleSignals !== false) installGracefulShutdown(app, options.shutdownDrainMs);
   return app;

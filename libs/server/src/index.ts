@@ -14,3 +14,23 @@ export { DependencyMonitor } from './health/dependency-monitor';
 export { EVENT_LOOP_STALL_MS } from './health/event-loop.readiness';
 export { RequestContext, type CacheResult } from './request-context';
 export { HttpCacheable, HttpCacheInterceptor } from './http-cache';
+export {
+  ApiProblems,
+  MinProperties,
+  Omittable,
+  StoredText,
+  STORED_TEXT_PATTERN,
+  RequireBody,
+  createOpenApiDocument,
+  finalizeOpenApiDocument,
+  operationsOf,
+  problemResponse,
+  PROBLEM_SCHEMA,
+  PROBLEM_SCHEMA_NAME,
+  PROBLEM_SCHEMA_REF,
+  type ProblemSpec,
+  type ProblemStatus,
+  ApiUuidParam,
+  UUID_PATTERN,
+  UUID_PROPERTY,
+} from './openapi';
