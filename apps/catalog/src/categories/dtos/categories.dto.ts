@@ -1,20 +1,25 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { STORED_TEXT_PATTERN, StoredText, UUID_PROPERTY } from '@saas/server';
 import { IsString, Length, Matches } from 'class-validator';
 
+const SLUG_PATTERN = '^[a-z0-9]+(-[a-z0-9]+)*$';
+
 export class CreateCategoryDto {
-  @ApiProperty({ maxLength: 100 })
+  @ApiProperty({ minLength: 1, maxLength: 100, pattern: STORED_TEXT_PATTERN })
   @IsString()
   @Length(1, 100)
+  @StoredText()
   name: string;
 
-  @ApiProperty({ example: 'kitchen-tools', maxLength: 60 })
-  @Matches(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'slug must be lower-case words joined by -' })
+  @ApiProperty({ example: 'kitchen-tools', minLength: 1, maxLength: 60, pattern: SLUG_PATTERN, description: 'Lower-case words joined by -; unique' })
+  @IsString()
+  @Matches(new RegExp(SLUG_PATTERN), { message: 'slug must be lower-case words joined by -' })
   @Length(1, 60)
   slug: string;
 }
 
 export class CategoryDto {
-  @ApiProperty() id: string;
+  @ApiProperty(UUID_PROPERTY) id: string;
   @ApiProperty() name: string;
-  @ApiProperty() slug: string;
+  @ApiProperty({ pattern: SLUG_PATTERN }) slug: string;
 }

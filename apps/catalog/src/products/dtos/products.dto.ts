@@ -1,18 +1,28 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MinProperties, Omittable, STORED_TEXT_PATTERN, StoredText, UUID_PATTERN, UUID_PROPERTY } from '@saas/server';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 
 const MAX_PRICE = 100_000_000;
 
+// Search text: words, numbers, spaces and light punctuation; statement syntax (; -- /* */ = ( )) is refused outright.
+const SEARCH_PATTERN = "^(?!.*--)[\\p{L}\\p{N} .,'&+-]+$";
+const CURSOR_PATTERN = '^[A-Za-z0-9_-]*$';
+
 export class ListProductsQuery {
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page (nextCursor)' })
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from the previous page (nextCursor); empty means the first page',
+    maxLength: 200,
+    pattern: CURSOR_PATTERN,
+  })
+  @Transform(({ value }) => (value === '' ? undefined : value))
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is malformed' })
+  @Matches(new RegExp(CURSOR_PATTERN), { message: 'cursor is malformed' })
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -20,12 +30,12 @@ export class ListProductsQuery {
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional(UUID_PROPERTY)
   @IsOptional()
   @IsUUID()
   categoryId?: string;
 
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_PRICE })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -33,7 +43,7 @@ export class ListProductsQuery {
   @Max(MAX_PRICE)
   minPriceCents?: number;
 
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_PRICE })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -41,99 +51,131 @@ export class ListProductsQuery {
   @Max(MAX_PRICE)
   maxPriceCents?: number;
 
-  @ApiPropertyOptional({ description: 'Full-text search over name and description (words only)', maxLength: 100 })
+  @ApiPropertyOptional({
+    description: "Full-text search over name and description: letters, digits, spaces and . , ' & + - (no --)",
+    minLength: 1,
+    maxLength: 100,
+    pattern: SEARCH_PATTERN,
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
-  // Words, numbers and light punctuation only: statement syntax (; -- /* */ = ( )) is refused outright.
-  @Matches(/^[\p{L}\p{N}\s.,'&+-]+$/u, { message: 'q may contain letters, digits, spaces and . , \' & + - only' })
-  @Matches(/^(?!.*--)/, { message: 'q may not contain --' })
+  @Matches(new RegExp(SEARCH_PATTERN, 'u'), { message: "q may contain letters, digits, spaces and . , ' & + - only, and no --" })
   q?: string;
 }
 
 export class CreateProductDto {
-  @ApiProperty({ maxLength: 200 })
+  @ApiProperty({ minLength: 1, maxLength: 200, pattern: STORED_TEXT_PATTERN })
   @IsString()
   @Length(1, 200)
+  @StoredText()
   name: string;
 
-  @ApiPropertyOptional({ maxLength: 5000 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 5000, pattern: STORED_TEXT_PATTERN })
+  @Omittable()
   @IsString()
   @MaxLength(5000)
+  @StoredText()
   description?: string;
 
-  @ApiProperty({ minimum: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_PRICE })
   @IsInt()
   @Min(0)
   @Max(MAX_PRICE)
   priceCents: number;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional({ ...UUID_PROPERTY, description: 'An existing category (see GET /catalog/categories)' })
+  @Omittable()
   @IsUUID()
   categoryId?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Media asset ids (uploaded through the media service)' })
-  @IsOptional()
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', format: 'uuid', pattern: UUID_PATTERN },
+    maxItems: 20,
+    description: 'Media asset ids (uploaded through the media service)',
+  })
+  @Omittable()
+  @IsArray()
   @IsUUID('all', { each: true })
   @ArrayMaxSize(20)
   imageAssetIds?: string[];
 }
 
+@MinProperties(1, 'send at least one of name, description, priceCents, categoryId, imageAssetIds')
 export class UpdateProductDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, pattern: STORED_TEXT_PATTERN })
+  @Omittable()
   @IsString()
   @Length(1, 200)
+  @StoredText()
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 5000 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 5000, pattern: STORED_TEXT_PATTERN })
+  @Omittable()
   @IsString()
   @MaxLength(5000)
+  @StoredText()
   description?: string;
 
-  @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_PRICE })
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(MAX_PRICE)
   priceCents?: number;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional({ ...UUID_PROPERTY, description: 'An existing category (see GET /catalog/categories)' })
+  @Omittable()
   @IsUUID()
   categoryId?: string;
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', format: 'uuid', pattern: UUID_PATTERN }, maxItems: 20 })
+  @Omittable()
+  @IsArray()
   @IsUUID('all', { each: true })
   @ArrayMaxSize(20)
   imageAssetIds?: string[];
 }
 
+export class ImageVariantDto {
+  @ApiProperty({ example: 'thumb' }) name: string;
+  @ApiProperty({ type: 'integer', minimum: 1 }) width: number;
+  @ApiProperty({ type: 'integer', minimum: 1 }) height: number;
+  @ApiProperty({ example: 'image/webp' }) contentType: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) bytes: number;
+}
+
 export class ImageDto {
-  @ApiProperty() assetId: string;
-  @ApiProperty({ enum: ['ready', 'processing'] }) status: 'ready' | 'processing';
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) variants: { name: string; width: number; height: number }[];
+  @ApiProperty(UUID_PROPERTY) assetId: string;
+  @ApiProperty({ enum: ['ready', 'processing'], description: '`processing` until media announces the thumbnails' }) status: 'ready' | 'processing';
+  @ApiProperty({ type: [ImageVariantDto] }) variants: ImageVariantDto[];
 }
 
 export class ProductDto {
-  @ApiProperty() id: string;
+  @ApiProperty(UUID_PROPERTY) id: string;
   @ApiProperty() name: string;
-  @ApiProperty() description: string;
-  @ApiProperty() priceCents: number;
-  @ApiProperty({ nullable: true, type: String }) categoryId: string | null;
+  @ApiProperty({ description: 'Empty when none was given' }) description: string;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_PRICE }) priceCents: number;
+  @ApiProperty({ ...UUID_PROPERTY, nullable: true }) categoryId: string | null;
   @ApiProperty({ type: [ImageDto] }) images: ImageDto[];
-  @ApiProperty() createdAt: string;
-  @ApiProperty() updatedAt: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
 
 export class LiveMediaDto {
   @ApiProperty({ description: 'false when media did not answer in time; images are then served without live URLs' }) live: boolean;
-  @ApiPropertyOptional({ enum: ['timeout', 'unavailable', 'server-error', 'circuit-open', 'bulkhead-full'] }) reason?: string;
-  @ApiProperty({ description: 'assetId -> variant -> URL' }) urls: Record<string, Record<string, string>>;
+  @ApiPropertyOptional({
+    description: 'Why not live: timeout, unavailable, server-error, circuit-open, bulkhead-full, or `media answered <status>`',
+    example: 'circuit-open',
+  })
+  reason?: string;
+  @ApiProperty({
+    type: 'object',
+    description: 'assetId -> variant name -> URL',
+    additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+  })
+  urls: Record<string, Record<string, string>>;
 }
 
 export class ProductDetailDto extends ProductDto {

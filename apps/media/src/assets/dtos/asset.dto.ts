@@ -1,22 +1,26 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
+import { UUID_PROPERTY } from '@saas/server';
 import type { Asset, AssetStatus, AssetVariant } from '../asset.entity';
+import { VARIANT_CONTENT_TYPE, VARIANT_NAMES } from '../variants';
 
 export const variantUrl = (baseUrl: string, assetId: string, variant: string) => `${baseUrl}/media/assets/${assetId}/content/${variant}`;
 
+const STATUSES: AssetStatus[] = ['processing', 'ready', 'failed'];
+
 export class VariantDto {
-  @ApiProperty({ example: 'thumb' })
+  @ApiProperty({ enum: VARIANT_NAMES, example: 'thumb' })
   name: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 1 })
   width: number;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 1 })
   height: number;
 
-  @ApiProperty({ example: 'image/webp' })
+  @ApiProperty({ example: VARIANT_CONTENT_TYPE })
   contentType: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 0 })
   bytes: number;
 
   @ApiProperty({ description: 'Immutable; cacheable for a year' })
@@ -36,34 +40,34 @@ export class VariantDto {
 
 /** Metadata of an asset, for its owner (or an admin). */
 export class AssetDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty(UUID_PROPERTY)
   id: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty(UUID_PROPERTY)
   ownerId: string;
 
-  @ApiProperty({ enum: ['processing', 'ready', 'failed'] })
+  @ApiProperty({ enum: STATUSES })
   status: AssetStatus;
 
   @ApiProperty({ example: 'image/jpeg', description: 'Sniffed from the content' })
   contentType: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 0 })
   bytes: number;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true })
   originalFilename: string | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Known once the worker has decoded the image' })
   width: number | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true })
+  @ApiProperty({ type: 'integer', nullable: true })
   height: number | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'Why the worker gave up (status `failed`)' })
   failureReason: string | null;
 
-  @ApiProperty({ type: [VariantDto] })
+  @ApiProperty({ type: [VariantDto], description: 'Smallest first; empty until `ready`' })
   variants: VariantDto[];
 
   @ApiProperty({ format: 'date-time' })
@@ -90,14 +94,22 @@ export class VariantUrlDto {
   @ApiProperty()
   url: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 1 })
   width: number;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 1 })
   height: number;
 
-  @ApiProperty({ example: 'image/webp' })
+  @ApiProperty({ example: VARIANT_CONTENT_TYPE })
   contentType: string;
+}
+
+export class AssetVariantUrlsDto {
+  @ApiProperty({ type: VariantUrlDto, required: false })
+  thumb?: VariantUrlDto;
+
+  @ApiProperty({ type: VariantUrlDto, required: false })
+  medium?: VariantUrlDto;
 }
 
 /**
@@ -105,13 +117,13 @@ export class VariantUrlDto {
  * `variants` is empty until the asset is `ready`.
  */
 export class AssetUrlsDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty(UUID_PROPERTY)
   assetId: string;
 
-  @ApiProperty({ enum: ['processing', 'ready', 'failed'] })
+  @ApiProperty({ enum: STATUSES })
   status: AssetStatus;
 
-  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/VariantUrlDto' }, example: { thumb: {}, medium: {} } })
+  @ApiProperty({ type: AssetVariantUrlsDto, description: 'By variant name; empty until the asset is `ready`' })
   variants: Record<string, VariantUrlDto>;
 
   static of(asset: Asset, baseUrl: string): AssetUrlsDto {
@@ -128,4 +140,12 @@ export class AssetUrlsDto {
     }
     return { assetId: asset.id, status: asset.status, variants };
   }
+}
+
+export class AssetUrlsBatchDto {
+  @ApiProperty({ type: [AssetUrlsDto], description: 'The assets found, each once' })
+  assets: AssetUrlsDto[];
+
+  @ApiProperty({ type: 'array', items: { type: 'string', format: 'uuid' }, description: 'Requested ids that do not exist' })
+  missing: string[];
 }

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { UUID_PROPERTY } from '@saas/server';
 import type { Profile } from '../profile.entity';
 
 export class ProfileDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty(UUID_PROPERTY)
   userId: string;
 
   @ApiProperty()
@@ -11,7 +12,7 @@ export class ProfileDto {
   @ApiProperty({ nullable: true, type: String })
   bio: string | null;
 
-  @ApiProperty({ nullable: true, type: String, format: 'uuid' })
+  @ApiProperty({ ...UUID_PROPERTY, nullable: true })
   avatarAssetId: string | null;
 
   @ApiProperty({ format: 'date-time' })
