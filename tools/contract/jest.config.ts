@@ -1,0 +1,5 @@
+export default {
+  displayName: 'contract',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
