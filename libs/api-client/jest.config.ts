@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-client',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
