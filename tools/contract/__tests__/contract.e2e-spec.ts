@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { infra } from '@saas/testing';
 import { installSchemathesis, runSchemathesis, summary, type Run, type RunOptions } from './schemathesis';
-import { SERVICES, startStack, type ServiceName, type Stack } from './stack';
+import { SERVICES, startStack, type ServiceName, type Stack } from '../stack';
 
 // The OpenAPI documents are the contract: schemathesis (pinned, from PyPI) generates requests from each
 // service's document and checks every answer against it — status codes, content types, headers, bodies,
