@@ -105,13 +105,13 @@ export async function startStack(options: { adminEmails: string[]; env?: Record<
     await Promise.all(running.map((service) => run(main(service.name), ['migrate'], envOf(service), 60_000)));
     for (const service of running) {
       const child = spawn(process.execPath, [main(service.name)], { cwd: repoRoot, env: envOf(service), stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout!.on('data', (chunk) => (service.output += chunk));
-      child.stderr!.on('data', (chunk) => (service.output += chunk));
+      child.stdout?.on('data', (chunk) => (service.output += chunk));
+      child.stderr?.on('data', (chunk) => (service.output += chunk));
       service.child = child;
     }
     await Promise.all(
       running.map((service) =>
-        waitReady(urls[service.name], service.child!, 90_000).catch((error: Error) => {
+        waitReady(urls[service.name], service.child as ChildProcess, 90_000).catch((error: Error) => {
           throw new Error(`${service.name}: ${error.message}\n${service.output}`);
         }),
       ),
