@@ -20,7 +20,7 @@ function balancerErrorRules() {
   });
 }
 
-export function haproxyConfig({ services, lbPort, statsPort, socket, pidFile }) {
+export function haproxyConfig({ services, lbPort, statsPort, controlPort, socket, pidFile }) {
   const lines = [
     'global',
     `  stats socket ${socket} mode 600 level admin`,
@@ -44,11 +44,16 @@ export function haproxyConfig({ services, lbPort, statsPort, socket, pidFile }) 
     'frontend public',
     `  bind 127.0.0.1:${lbPort}`,
     '  http-request set-header x-request-id %[uuid()] unless { req.hdr(x-request-id) -m found }',
+    // The merged API document of every service, served by the supervisor (see supervisor.mjs).
+    '  use_backend be_docs if { path /docs /docs/ /docs/openapi.json }',
     ...services.map((service) => `  use_backend be_${service.name} if { path_beg /${service.name} }`),
     '  default_backend be_none',
     '',
+    'backend be_docs',
+    `  server supervisor 127.0.0.1:${controlPort}`,
+    '',
     'backend be_none',
-    '  http-request return status 404 content-type application/problem+json string "{\\"type\\":\\"about:blank\\",\\"title\\":\\"Not Found\\",\\"status\\":404,\\"detail\\":\\"No service under this path: use /auth, /catalog, /media or /profile.\\"}"',
+    '  http-request return status 404 content-type application/problem+json string "{\\"type\\":\\"about:blank\\",\\"title\\":\\"Not Found\\",\\"status\\":404,\\"detail\\":\\"No service under this path: use /auth, /catalog, /media or /profile (API document: /docs).\\"}"',
     '',
   ];
   for (const service of services) {

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devAdmin, prepareDemo } from './demo-data.mjs';
 import { haproxyCommand, haproxyConfig, haproxyStats, MAX_REPLICAS } from './haproxy.mjs';
+import { mergeOpenApi } from './openapi-merge.cjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = join(root, '.local', 'platform');
@@ -184,6 +185,56 @@ async function status() {
   );
 }
 
+/** Each service's document as last fetched from a running replica (kept while none answers). */
+const lastDocuments = {};
+
+/**
+ * GET /docs through the balancer: every service's OpenAPI document, fetched from one of its running
+ * replicas and merged (openapi-merge.cjs). A service none of whose replicas ever answered makes it a 503.
+ */
+async function mergedDocument() {
+  const documents = {};
+  const missing = [];
+  for (const service of SERVICES) {
+    for (const slot of replicas[service.name].filter((slot) => slot?.state === 'running')) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${slot.port}/${service.name}/docs/openapi.json`, { signal: AbortSignal.timeout(2_000) });
+        if (response.ok) {
+          lastDocuments[service.name] = await response.json();
+          break;
+        }
+      } catch {
+        // try the next replica
+      }
+    }
+    if (lastDocuments[service.name]) documents[service.name] = lastDocuments[service.name];
+    else missing.push(service.name);
+  }
+  if (missing.length) {
+    throw Object.assign(new Error(`no document from ${missing.join(', ')} yet: no replica answered`), { status: 503, code: 'docs.unavailable' });
+  }
+  return mergeOpenApi(documents);
+}
+
+function problem(response, status, code, detail, headers = {}) {
+  const title = { 405: 'Method Not Allowed', 503: 'Service Unavailable' }[status] ?? 'Error';
+  response.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
+  response.end(JSON.stringify({ type: `urn:problem:${code}`, title, status, detail, code }));
+}
+
+async function serveDocs(request, response) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return problem(response, 405, 'http.method_not_allowed', `${request.method} is not allowed on this path; allowed: GET, HEAD`, { allow: 'GET, HEAD' });
+  }
+  try {
+    const body = JSON.stringify(await mergedDocument());
+    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  } catch (error) {
+    problem(response, error.status ?? 500, error.code ?? 'docs.merge_failed', error.message, error.status === 503 ? { 'retry-after': '2' } : {});
+  }
+}
+
 async function shutdown() {
   if (shuttingDown) return;
   shuttingDown = true;
@@ -205,7 +256,7 @@ async function main() {
     if (!(await portFree(port))) throw new Error(`port ${port} is in use (is the platform already running? try 'npm stop')`);
   }
   const config = join(dir, 'haproxy.cfg');
-  writeFileSync(config, haproxyConfig({ services: SERVICES, lbPort, statsPort, socket, pidFile }));
+  writeFileSync(config, haproxyConfig({ services: SERVICES, lbPort, statsPort, controlPort, socket, pidFile }));
   const haproxy = spawn('haproxy', ['-W', '-f', config], { stdio: ['ignore', 'inherit', 'inherit'] });
   haproxy.on('exit', (code) => {
     if (!shuttingDown) {
@@ -222,6 +273,7 @@ async function main() {
     };
     try {
       const url = new URL(request.url, 'http://control');
+      if (['/docs', '/docs/', '/docs/openapi.json'].includes(url.pathname)) return await serveDocs(request, response);
       const [, action, service, arg] = url.pathname.split('/');
       if (request.method === 'GET' && action === 'status') return reply(200, await status());
       if (request.method === 'POST' && action === 'scale') {
@@ -266,6 +318,7 @@ function banner(lb, prepared) {
     '',
     `  Load balancer     ${lb}   (paths /auth /catalog /media /profile)`,
     `  HAProxy stats     http://127.0.0.1:${statsPort}/`,
+    `  API document      ${lb}/docs   (all four services, merged)`,
     ...SERVICES.map((s) => `  ${s.name.padEnd(8)} docs    ${lb}/${s.name}/docs`),
     '  Ctrl-C (or npm stop) stops everything; npm run platform -- status | logs <service> shows it running.',
   ];

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { eventually, repoRoot } from '@saas/testing';
-import { control, LB, platformStatus as status, startLocalPlatform, type LocalPlatform } from './local-platform';
+import { api, control, LB, platformStatus as status, startLocalPlatform, type LocalPlatform } from './local-platform';
 
 /** Bounded load through the balancer; returns non-2xx and error counts. */
 async function load(path: string, seconds: number, during?: () => Promise<void>) {
@@ -26,7 +26,7 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
   it('spreads requests fairly over two catalog replicas (each 40-60%)', async () => {
     const counts: Record<string, number> = {};
     for (let i = 0; i < 200; i++) {
-      const response = await fetch(`${LB}/catalog/products?limit=1`);
+      const { response } = await api.catalog.GET('/catalog/products', { params: { query: { limit: 1 } } });
       const by = response.headers.get('x-served-by') ?? 'none';
       counts[by] = (counts[by] ?? 0) + 1;
     }
@@ -90,7 +90,7 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
     expect({ ...result, underOnePercent: result.non2xx / result.requests < 0.01 }).toMatchObject({ errors: 0, underOnePercent: true });
     const replicas = (await status()).catalog.replicas;
     expect(replicas).toHaveLength(4);
-    for (let i = 0; i < 40; i++) await fetch(`${LB}/catalog/products?limit=1`);
+    for (let i = 0; i < 40; i++) await api.catalog.GET('/catalog/products', { params: { query: { limit: 1 } } });
     expect(((await status()).catalog.replicas[3]).served).toBeGreaterThan(0);
     expect(readFileSync(resolve(repoRoot, '.local/platform/haproxy.pid'), 'utf8').trim()).toBe(haproxyPid);
     expect((await control('POST', '/scale/catalog/2')).status).toBe(200);
@@ -98,25 +98,39 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
 
   it('registers through the balancer (profile follows via Kafka) and keeps the user logged in on replica B after A is killed', async () => {
     const email = `drill-${Date.now()}@example.com`;
-    const registered = await fetch(`${LB}/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: 'correct horse battery', displayName: 'Drill' }),
-    });
-    expect(registered.status).toBe(201);
-    const { accessToken, user } = (await registered.json()) as { accessToken: string; user: { id: string } };
+    const registered = await api.auth.POST('/auth/register', { body: { email, password: 'correct horse battery', displayName: 'Drill' } });
+    expect(registered.response.status).toBe(201);
+    const { accessToken, user } = registered.data!;
     // auth -> outbox -> Kafka -> profile's inbox consumer: the profile appears without any sync call.
-    const profile = await eventually(async () => {
-      const response = await fetch(`${LB}/profile/users/${user.id}`);
-      return response.status === 200 ? ((await response.json()) as { displayName: string }) : undefined;
-    }, 60_000, 250);
+    const profile = await eventually(async () => (await api.profile.GET('/profile/users/{userId}', { params: { path: { userId: user.id } } })).data, 60_000, 250);
     expect(profile.displayName).toBe('Drill');
-    const servedBy = registered.headers.get('x-served-by')!;
+    const servedBy = registered.response.headers.get('x-served-by')!;
     await control('POST', `/kill/auth/${servedBy.split('-')[1]}`);
     const me = await eventually(async () => {
-      const response = await fetch(`${LB}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
-      return response.status === 200 ? response : undefined;
+      const answer = await api.withToken(accessToken).auth.GET('/auth/me');
+      return answer.data ? answer.response : undefined;
     }, 10_000, 200);
     expect(me.headers.get('x-served-by')).not.toBe(servedBy);
+  });
+
+  it('serves one API document at /docs listing every service (merged by the supervisor from the running replicas)', async () => {
+    const response = await fetch(`${LB}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    const document = (await response.json()) as { openapi: string; paths: Record<string, unknown>; tags: { name: string }[]; components: { schemas: Record<string, unknown> } };
+    expect(document.openapi).toBe('3.0.0');
+    const services = new Set(Object.keys(document.paths).map((path) => path.split('/')[1]));
+    expect([...services].sort()).toEqual(['auth', 'catalog', 'media', 'profile']);
+    expect(document.paths['/catalog/products/{id}']).toBeDefined();
+    expect(document.components.schemas.ProblemDetails).toBeDefined();
+    expect(document.tags.map((tag) => tag.name)).toContain('profile: profiles');
+    // The same document as /docs/openapi.json; anything but GET/HEAD is a 405 problem with Allow.
+    expect(((await (await fetch(`${LB}/docs/openapi.json`)).json()) as { paths: object }).paths).toEqual(document.paths);
+    const post = await fetch(`${LB}/docs`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(post.headers.get('content-type')).toContain('application/problem+json');
+    // Only the document is routed to the supervisor: its control API stays off the balancer.
+    expect((await fetch(`${LB}/status`)).status).toBe(404);
   });
 });

@@ -1,10 +1,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { createApiClient } from '@saas/api-client';
 import { eventually, repoRoot, signingKeys } from '@saas/testing';
 
 // The real local platform for drills: HAProxy in front of the built services, supervised, on test ports.
 export const LB = 'http://127.0.0.1:18080';
 const CONTROL = 'http://127.0.0.1:18099';
+/** The services' API through the balancer, typed from their OpenAPI documents (libs/api-client). */
+export const api = createApiClient({ baseUrl: LB, timeoutMs: 10_000 });
 export const SERVICE_PORTS = { auth: 3001, catalog: 3002, media: 3003, profile: 3004 } as const;
 export type ServiceName = keyof typeof SERVICE_PORTS;
 

@@ -1,5 +1,5 @@
 import { eventually, infra, sql } from '@saas/testing';
-import { LB, platformStatus, replicaLives, SERVICE_PORTS, startLocalPlatform, type LocalPlatform, type ServiceName } from './local-platform';
+import { api, platformStatus, replicaLives, SERVICE_PORTS, startLocalPlatform, type LocalPlatform, type ServiceName } from './local-platform';
 import { SteadyTraffic, summarize, type Sample, type TrafficSummary } from './steady-traffic';
 
 // Degrade, never die: shared dependencies go down one at a time under steady reads and a trickle of
@@ -16,7 +16,6 @@ const DEPENDENCY_OF: Record<Component, string> = {
 const ADMIN_EMAIL = `outage-admin-${Date.now()}@example.com`;
 const PASSWORD = 'correct horse battery';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const json = { 'content-type': 'application/json' };
 
 interface Row {
   outage: string;
@@ -30,18 +29,10 @@ interface Row {
 
 const isProblem = (sample: Sample) => sample.contentType?.startsWith('application/problem+json') === true;
 
-async function post(path: string, body: unknown, token?: string) {
-  return fetch(`${LB}${path}`, {
-    method: 'POST',
-    headers: { ...json, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-}
-
 async function register(email: string) {
-  const response = await post('/auth/register', { email, password: PASSWORD, displayName: 'Outage drill' });
-  if (response.status !== 201) throw new Error(`register ${email}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as { accessToken: string; user: { id: string } };
+  const { data, response } = await api.auth.POST('/auth/register', { body: { email, password: PASSWORD, displayName: 'Outage drill' } });
+  if (!data) throw new Error(`register ${email}: ${response.status}`);
+  return data;
 }
 
 /** Every replica of every service says `dependency` is up (asked directly, not through the balancer). */
@@ -95,14 +86,15 @@ describe('dependency outages through the balancer: reads never fail, writes foll
     const admin = await register(ADMIN_EMAIL);
     const reader = await register(`outage-reader-${Date.now()}@example.com`);
     const slug = `outage-${Date.now()}`;
-    const category = (await (await post('/catalog/categories', { name: 'Outage drill', slug }, admin.accessToken)).json()) as { id: string };
+    const asAdmin = api.withToken(admin.accessToken);
+    const category = (await asAdmin.catalog.POST('/catalog/categories', { body: { name: 'Outage drill', slug } })).data!;
     const products: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const created = await post('/catalog/products', { name: `Drill lamp ${i}`, priceCents: 1000 + i, categoryId: category.id }, admin.accessToken);
-      if (created.status !== 201) throw new Error(`create product: ${created.status} ${await created.text()}`);
-      products.push(((await created.json()) as { id: string }).id);
+      const created = await asAdmin.catalog.POST('/catalog/products', { body: { name: `Drill lamp ${i}`, priceCents: 1000 + i, categoryId: category.id } });
+      if (!created.data) throw new Error(`create product: ${created.response.status} ${JSON.stringify(created.error)}`);
+      products.push(created.data.id);
     }
-    await eventually(async () => (await fetch(`${LB}/profile/users/${reader.user.id}`)).status === 200, 60_000, 250);
+    await eventually(async () => (await api.profile.GET('/profile/users/{userId}', { params: { path: { userId: reader.user.id } } })).response.status === 200, 60_000, 250);
     restartsBefore = await replicaLives();
 
     const words = ['lamp', 'drill', 'outage', 'lamp 3', 'drill lamp'];
@@ -127,31 +119,29 @@ describe('dependency outages through the balancer: reads never fail, writes foll
         {
           kind: 'register',
           send: async () => {
-            const response = await post('/auth/register', { email: `outage-${Date.now()}-${writeTurn++}@example.com`, password: PASSWORD, displayName: 'Trickle' });
-            if (response.status !== 201) return { response };
-            const body = (await response.json()) as { user: { id: string } };
-            registered.push({ id: body.user.id, at: Date.now() });
-            return { response, note: body.user.id };
+            const { data, response } = await api.auth.POST('/auth/register', {
+              body: { email: `outage-${Date.now()}-${writeTurn++}@example.com`, password: PASSWORD, displayName: 'Trickle' },
+            });
+            if (!data) return { response };
+            registered.push({ id: data.user.id, at: Date.now() });
+            return { response, note: data.user.id };
           },
         },
         {
           kind: 'profile update',
           send: async () => ({
-            response: await fetch(`${LB}/profile/me`, {
-              method: 'PATCH',
-              headers: { ...json, authorization: `Bearer ${reader.accessToken}` },
-              body: JSON.stringify({ bio: `bio ${writeTurn++}` }),
-            }),
+            response: (await api.withToken(reader.accessToken).profile.PATCH('/profile/me', { body: { bio: `bio ${writeTurn++}` } })).response,
           }),
         },
         {
           kind: 'product update',
           send: async () => ({
-            response: await fetch(`${LB}/catalog/products/${products[writeTurn++ % products.length]}`, {
-              method: 'PATCH',
-              headers: { ...json, authorization: `Bearer ${admin.accessToken}` },
-              body: JSON.stringify({ priceCents: 2000 + (writeTurn % 100) }),
-            }),
+            response: (
+              await asAdmin.catalog.PATCH('/catalog/products/{id}', {
+                params: { path: { id: products[writeTurn++ % products.length] } },
+                body: { priceCents: 2000 + (writeTurn % 100) },
+              })
+            ).response,
           }),
         },
       ],
