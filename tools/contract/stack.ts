@@ -23,7 +23,8 @@ interface Running {
   output: string;
 }
 
-const main = (service: ServiceName) => resolve(repoRoot, `dist/apps/${service}/main.js`);
+/** The builds to run: dist/apps, or CONTRACT_DIST (e.g. an older build, to measure what changed). */
+const main = (service: ServiceName) => resolve(process.env.CONTRACT_DIST ?? resolve(repoRoot, 'dist/apps'), service, 'main.js');
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
   return new Promise((done, fail) =>
