@@ -13,16 +13,17 @@ import { haproxyCommand, haproxyConfig, haproxyStats, MAX_REPLICAS } from './hap
 import { mergeOpenApi } from './openapi-merge.cjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const dir = join(root, '.local', 'platform');
-const logs = join(dir, 'logs');
-mkdirSync(logs, { recursive: true });
-
 const int = (name, fallback) => {
   const value = process.env[name];
   if (value === undefined || value === '') return fallback;
   if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number, got '${value}'`);
   return Number(value);
 };
+// A second platform beside another one (tests): its state in its own folder, every replica port shifted.
+const dir = process.env.PLATFORM_DIR ? resolve(process.env.PLATFORM_DIR) : join(root, '.local', 'platform');
+const logs = join(dir, 'logs');
+mkdirSync(logs, { recursive: true });
+const portOffset = int('PLATFORM_PORT_OFFSET', 0);
 const lbPort = int('LB_PORT', 8080);
 const statsPort = int('LB_STATS_PORT', 8404);
 const controlPort = int('PLATFORM_CONTROL_PORT', 8099);
@@ -32,7 +33,7 @@ export const SERVICES = [
   { name: 'catalog', basePort: 3002 },
   { name: 'media', basePort: 3003 },
   { name: 'profile', basePort: 3004 },
-].map((service) => ({ ...service, desired: int(`REPLICAS_${service.name.toUpperCase()}`, defaults) }));
+].map((service) => ({ ...service, basePort: service.basePort + portOffset, desired: int(`REPLICAS_${service.name.toUpperCase()}`, defaults) }));
 const socket = join(dir, 'haproxy.sock');
 const pidFile = join(dir, 'haproxy.pid');
 

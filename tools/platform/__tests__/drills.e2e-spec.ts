@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { eventually, repoRoot } from '@saas/testing';
-import { api, control, LB, platformStatus as status, startLocalPlatform, type LocalPlatform } from './local-platform';
+import { eventually } from '@saas/testing';
+import { api, control, LB, PLATFORM_DIR, platformStatus as status, SERVICE_PORTS, startLocalPlatform, type LocalPlatform } from './local-platform';
 
 /** Bounded load through the balancer; returns non-2xx and error counts. */
 async function load(path: string, seconds: number, during?: () => Promise<void>) {
@@ -40,11 +40,12 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
     expect((await control('POST', '/scale/catalog/99')).status).toBe(400);
     expect((await control('POST', '/scale/nope/2')).status).toBe(400);
     const blocker: Server = createServer();
-    await new Promise<void>((r) => blocker.listen(3302, '127.0.0.1', r)); // catalog-3's port
+    const catalog3 = SERVICE_PORTS.catalog + 300;
+    await new Promise<void>((r) => blocker.listen(catalog3, '127.0.0.1', r)); // catalog-3's port
     try {
       const busy = await control('POST', '/scale/catalog/4');
       expect(busy.status).toBe(409);
-      expect(busy.body.error).toContain('3302');
+      expect(busy.body.error).toContain(String(catalog3));
     } finally {
       await new Promise((r) => blocker.close(r));
     }
@@ -78,7 +79,7 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
   });
 
   it('scales catalog 2 -> 4 under load; new replicas take traffic without restarting the balancer', async () => {
-    const haproxyPid = readFileSync(resolve(repoRoot, '.local/platform/haproxy.pid'), 'utf8').trim();
+    const haproxyPid = readFileSync(resolve(PLATFORM_DIR, 'haproxy.pid'), 'utf8').trim();
     let scaled = 0;
     const result = await load('/catalog/products?limit=1', 10, async () => {
       scaled = (await control('POST', '/scale/catalog/4')).status;
@@ -92,7 +93,7 @@ describe('local platform drills (HAProxy + supervised replicas)', () => {
     expect(replicas).toHaveLength(4);
     for (let i = 0; i < 40; i++) await api.catalog.GET('/catalog/products', { params: { query: { limit: 1 } } });
     expect(((await status()).catalog.replicas[3]).served).toBeGreaterThan(0);
-    expect(readFileSync(resolve(repoRoot, '.local/platform/haproxy.pid'), 'utf8').trim()).toBe(haproxyPid);
+    expect(readFileSync(resolve(PLATFORM_DIR, 'haproxy.pid'), 'utf8').trim()).toBe(haproxyPid);
     expect((await control('POST', '/scale/catalog/2')).status).toBe(200);
   });
 

@@ -4,11 +4,17 @@ import { createApiClient } from '@saas/api-client';
 import { eventually, repoRoot, signingKeys } from '@saas/testing';
 
 // The real local platform for drills: HAProxy in front of the built services, supervised, on test ports.
-export const LB = 'http://127.0.0.1:18080';
-const CONTROL = 'http://127.0.0.1:18099';
+// DRILL_PORT_OFFSET (e.g. 500) shifts every port (balancer, stats, control, replicas) and keeps the
+// platform's state in its own folder, so a second drill run can share the machine with another one.
+const OFFSET = Number(process.env.DRILL_PORT_OFFSET ?? 0);
+export const LB_PORT = 18080 + OFFSET;
+export const LB = `http://127.0.0.1:${LB_PORT}`;
+const CONTROL = `http://127.0.0.1:${18099 + OFFSET}`;
+/** Where the supervisor keeps haproxy.cfg, haproxy.pid, the socket and the replicas' logs. */
+export const PLATFORM_DIR = resolve(repoRoot, OFFSET ? `.local/platform-drills-${OFFSET}` : '.local/platform');
 /** The services' API through the balancer, typed from their OpenAPI documents (libs/api-client). */
 export const api = createApiClient({ baseUrl: LB, timeoutMs: 10_000 });
-export const SERVICE_PORTS = { auth: 3001, catalog: 3002, media: 3003, profile: 3004 } as const;
+export const SERVICE_PORTS = { auth: 3001 + OFFSET, catalog: 3002 + OFFSET, media: 3003 + OFFSET, profile: 3004 + OFFSET } as const;
 export type ServiceName = keyof typeof SERVICE_PORTS;
 
 export interface Replica { name: string; pid: number | null; port: number; state: string; balancer: string; served: number; restarts: number }
@@ -30,9 +36,11 @@ export async function startLocalPlatform(extraEnv: Record<string, string> = {}):
   const env = {
     ...process.env,
     JWT_SIGNING_KEYS: signingKeys('drill-key').json,
-    LB_PORT: '18080',
-    LB_STATS_PORT: '18404',
-    PLATFORM_CONTROL_PORT: '18099',
+    LB_PORT: String(LB_PORT),
+    LB_STATS_PORT: String(18404 + OFFSET),
+    PLATFORM_CONTROL_PORT: String(18099 + OFFSET),
+    PLATFORM_PORT_OFFSET: String(OFFSET),
+    PLATFORM_DIR,
     REPLICAS: '2',
     LOG_LEVEL: 'warn',
     ...extraEnv,
