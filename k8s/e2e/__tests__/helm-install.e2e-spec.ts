@@ -18,6 +18,10 @@ const BIN = join(ROOT, '.local', 'tools', 'bin');
 const KUBECONFIG = join(ROOT, '.local', 'k8s-node', 'kubeconfig');
 const HOST = '10.77.0.1'; // the host end of the pod network (k8s/cluster/cluster.sh: K8S_NODE_LINK_CIDR .1)
 const KAFKA_POD_PORT = 59094;
+// The local infrastructure's ports (from .local/infra.env, loaded by scripts/run-jest.mjs).
+const PG_PRIMARY_PORT = Number(process.env.PG_PRIMARY_PORT ?? 55432);
+const PG_REPLICA_PORT = Number(process.env.PG_REPLICA_PORT ?? 55433);
+const REDIS_PORT = Number(process.env.REDIS_PORT ?? 56379);
 const NS = 'saas-e2e';
 const RELEASE = 'saas-starter'; // fullname = release name, so objects are saas-starter-<component>
 const APPS = ['auth', 'catalog', 'media', 'profile'] as const;
@@ -55,7 +59,7 @@ const getJson = (args: string[]): any => JSON.parse(kubectl(['get', ...args, '-n
 
 /** The local Kafka gets a listener on the pod network's host address (restarted once if it lacks it). Returns true if it restarted it. */
 function kafkaOnPodNetwork(): boolean {
-  const config = readFileSync(join(ROOT, '.local', 'infra', 'kafka', 'server.properties'), 'utf8');
+  const config = readFileSync(join(process.env.INFRA_DIR ?? join(ROOT, '.local', 'infra'), 'kafka', 'server.properties'), 'utf8');
   if (config.includes(`POD://${HOST}:${KAFKA_POD_PORT}`)) return false;
   sh('bash', ['scripts/infra/infra.sh', 'stop', 'kafka']);
   sh('bash', ['scripts/infra/infra.sh', 'start', 'kafka'], { env: { KAFKA_POD_LISTENER: `${HOST}:${KAFKA_POD_PORT}` }, timeoutMs: 180_000 });
@@ -65,7 +69,7 @@ function kafkaOnPodNetwork(): boolean {
 const clusterIsUp = () => spawnSync('bash', ['k8s/cluster/cluster.sh', 'status'], { cwd: ROOT, stdio: 'ignore', timeout: 60_000 }).status === 0;
 
 async function bridge(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'k8s/e2e/host-bridge.mjs'), HOST, '55432', '55433', '56379'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'k8s/e2e/host-bridge.mjs'), HOST, ...[PG_PRIMARY_PORT, PG_REPLICA_PORT, REDIS_PORT].map(String)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -77,9 +81,9 @@ async function bridge(): Promise<ChildProcess> {
 function secretFor(app: (typeof APPS)[number], keys: string): string {
   const url = (port: number) => `postgres://saas:saas@${HOST}:${port}/${DB(app)}`;
   const data: Record<string, string> = {
-    DATABASE_PRIMARY_URL: url(55432),
-    DATABASE_REPLICA_URLS: url(55433),
-    REDIS_URL: `redis://${HOST}:56379`,
+    DATABASE_PRIMARY_URL: url(PG_PRIMARY_PORT),
+    DATABASE_REPLICA_URLS: url(PG_REPLICA_PORT),
+    REDIS_URL: `redis://${HOST}:${REDIS_PORT}`,
     ...(app === 'auth' ? { JWT_SIGNING_KEYS: keys } : {}),
   };
   return JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `e2e-${app}`, namespace: NS }, stringData: data });
