@@ -13,7 +13,7 @@ import { SERVICES, startStack, type ServiceName, type Stack } from '../stack';
 // CONTRACT_SEED and CONTRACT_MAX_EXAMPLES change them (e.g. a deeper run: CONTRACT_MAX_EXAMPLES=200).
 
 const SEED = Number(process.env.CONTRACT_SEED ?? 17);
-const MAX_EXAMPLES = Number(process.env.CONTRACT_MAX_EXAMPLES ?? 25);
+const MAX_EXAMPLES = Number(process.env.CONTRACT_MAX_EXAMPLES ?? 50);
 const PASSWORD = `contract-${randomBytes(8).toString('hex')}`;
 const adminEmail = (service: ServiceName) => `contract-admin-${service}@example.com`;
 

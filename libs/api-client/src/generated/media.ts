@@ -217,7 +217,7 @@ export interface operations {
                      */
                     file: string;
                 } & {
-                    [key: string]: string;
+                    [key: string]: unknown;
                 };
             };
         };
