@@ -103,7 +103,18 @@ export async function startStack(options: { adminEmails: string[]; env?: Record<
       MEDIA_STORAGE_DIR: mediaDir,
       ...options.env,
     });
-    await Promise.all(running.map((service) => run(main(service.name), ['migrate'], envOf(service), 60_000)));
+    // Migrations are idempotent: one more try when a busy machine makes a connection time out.
+    const migrate = async (service: Running) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await run(main(service.name), ['migrate'], envOf(service), 60_000);
+        } catch (error) {
+          if (attempt >= 3 || !/timeout|ECONNREFUSED|terminated/i.test((error as Error).message)) throw error;
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
+      }
+    };
+    await Promise.all(running.map(migrate));
     for (const service of running) {
       const child = spawn(process.execPath, [main(service.name)], { cwd: repoRoot, env: envOf(service), stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout?.on('data', (chunk) => (service.output += chunk));
