@@ -221,9 +221,15 @@ describe('dependency outages through the balancer: reads never fail, writes foll
       expect(sample.end - sample.start).toBeLessThanOrEqual(2_000);
     }
     expect(refusedDuring.every((sample) => sample.status === 503)).toBe(true);
-    const firstSuccess = whole.writes.find((sample) => sample.start >= restored && sample.status >= 200 && sample.status < 300);
-    expect(firstSuccess).toBeDefined();
-    expect(firstSuccess!.end - restored).toBeLessThanOrEqual(5_000);
+    // The window above may close before the trickle's next write lands: wait for it (bounded), then time it.
+    const firstSuccess = await eventually(
+      async () => traffic.writes.find((sample) => sample.start >= restored && sample.status >= 200 && sample.status < 300),
+      10_000,
+      100,
+    );
+    expect({ kind: firstSuccess.kind, msAfterRestore: firstSuccess.end - restored, withinFiveSeconds: firstSuccess.end - restored <= 5_000 }).toMatchObject({
+      withinFiveSeconds: true,
+    });
   }, 120_000);
 
   it('every database node down 6 s: cached reads still served, the rest fail fast as 503 problem+json from the service', async () => {
