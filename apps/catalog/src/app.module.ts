@@ -32,8 +32,7 @@ export class AppModule {
           ttlSeconds: config.CACHE_TTL_SECONDS,
           negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS,
         }),
-        // One cache-invalidation group per environment prefix, like the topics.
-        ProductsModule.register({ baseUrl: config.MEDIA_URL, timeoutMs: config.MEDIA_TIMEOUT_MS }, `${config.KAFKA_TOPIC_PREFIX}catalog-cache`),
+        ProductsModule.register({ baseUrl: config.MEDIA_URL, timeoutMs: config.MEDIA_TIMEOUT_MS }),
         CategoriesModule,
       ],
     };

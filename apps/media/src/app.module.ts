@@ -26,8 +26,7 @@ export class AppModule {
       config.MEDIA_MAX_UPLOAD_BYTES,
       config.MEDIA_MAX_INPUT_PIXELS,
       config.MEDIA_PUBLIC_BASE_URL,
-      // One group per environment prefix, like the topics.
-      `${config.KAFKA_TOPIC_PREFIX}media-thumbnails`,
+      'media-thumbnails',
       config.MEDIA_WORKER_ENABLED,
       config.MEDIA_WORKER_CRASH_AFTER_VARIANT,
     );

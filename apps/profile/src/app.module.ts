@@ -32,8 +32,7 @@ export class AppModule {
           negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS,
         }),
         ProfilesModule.register({
-          // One group per environment prefix, like the topics.
-          consumerGroup: `${config.KAFKA_TOPIC_PREFIX}profile`,
+          consumerGroup: 'profile',
         }),
       ],
     };

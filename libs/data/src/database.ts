@@ -88,17 +88,11 @@ export class Database {
     if (!replica) return this.onPrimary('primary:no-replica', work);
     const required = consistency.required();
     try {
-      if (required === undefined) {
-        const result = await work(replica.dataSource.manager);
-        this.served('replica', replica.name);
-        return result;
-      }
+      if (required === undefined) return await this.onReplica(replica, replica.dataSource.manager, work);
       // Fast path: the replica is already known to have replayed past the token (no round trip).
       if (this.monitor.replayedAtLeast(replica, required)) {
         this.tokenChecks.inc({ how: 'known' });
-        const result = await work(replica.dataSource.manager);
-        this.served('replica', replica.name);
-        return result;
+        return await this.onReplica(replica, replica.dataSource.manager, work);
       }
       // Otherwise ask on the very connection that will serve the read.
       this.tokenChecks.inc({ how: 'asked' });
@@ -111,9 +105,7 @@ export class Database {
           await runner.release();
           return this.onPrimary('primary:token-ahead', work);
         }
-        const result = await work(runner.manager);
-        this.served('replica', replica.name);
-        return result;
+        return await this.onReplica(replica, runner.manager, work);
       } finally {
         if (!runner.isReleased) await runner.release();
       }
@@ -142,6 +134,12 @@ export class Database {
     if (usable.length === 0) return undefined;
     this.nextReplica = (this.nextReplica + 1) % usable.length;
     return usable[this.nextReplica];
+  }
+
+  private async onReplica<T>(replica: DatabaseNode, manager: EntityManager, work: Work<T>): Promise<T> {
+    const result = await work(manager);
+    this.served('replica', replica.name);
+    return result;
   }
 
   private async onPrimary<T>(route: ReadRoute, work: Work<T>): Promise<T> {

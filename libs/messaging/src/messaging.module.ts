@@ -61,7 +61,10 @@ export class EventConsumers implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   register(options: Omit<ConsumerOptions, 'maxAttempts'> & { maxAttempts?: number }): EventConsumer {
-    const consumer = new EventConsumer(this.db, this.kafka, { maxAttempts: this.options.consumerMaxAttempts, ...options });
+    // A group (and its inbox key) gets the environment prefix like the topics, so environments sharing a
+    // cluster never join each other's groups.
+    const group = this.kafka.topic(options.group);
+    const consumer = new EventConsumer(this.db, this.kafka, { maxAttempts: this.options.consumerMaxAttempts, ...options, group });
     this.consumers.push(consumer);
     return consumer;
   }

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { Cache } from '@saas/cache';
 import { TOPICS } from '@saas/contracts';
 import { EventConsumers } from '@saas/messaging';
@@ -9,14 +10,15 @@ import { LISTS, productKey } from './products.service';
  * invalidates the shared Redis cache once and every replica sees it. Also the async half of image
  * handling: media's "asset ready" events attach variants to the products that reference the asset.
  */
+@Injectable()
 export class CatalogEventHandlers {
-  constructor(consumers: EventConsumers, cache: Cache, group: string) {
+  constructor(consumers: EventConsumers, cache: Cache) {
     const invalidateProduct = async (productId: string) => {
       await cache.invalidate(productKey(cache, productId));
       await cache.bump(LISTS);
     };
     consumers.register({
-      group,
+      group: 'catalog-cache',
       topics: [TOPICS.product, TOPICS.asset],
       handlers: {
         'catalog.product.created.v1': async () => cache.bump(LISTS),

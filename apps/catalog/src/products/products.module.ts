@@ -1,7 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Cache } from '@saas/cache';
 import { HttpClient } from '@saas/http-client';
-import { EventConsumers } from '@saas/messaging';
 import { CatalogEventHandlers } from './cache-invalidation';
 import { MEDIA_CLIENT, MediaLinks } from './media-links';
 import { ProductsController } from './products.controller';
@@ -9,18 +7,13 @@ import { ProductsService } from './products.service';
 
 @Module({})
 export class ProductsModule {
-  /** `consumerGroup`: the cache-invalidation group (one per environment prefix, like the topics). */
-  static register(media: { baseUrl: string; timeoutMs: number }, consumerGroup: string): DynamicModule {
+  static register(media: { baseUrl: string; timeoutMs: number }): DynamicModule {
     return {
       module: ProductsModule,
       controllers: [ProductsController],
       providers: [
         ProductsService,
-        {
-          provide: CatalogEventHandlers,
-          useFactory: (consumers: EventConsumers, cache: Cache) => new CatalogEventHandlers(consumers, cache, consumerGroup),
-          inject: [EventConsumers, Cache],
-        },
+        CatalogEventHandlers,
         MediaLinks,
         {
           provide: MEDIA_CLIENT,
