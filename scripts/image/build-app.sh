@@ -64,5 +64,11 @@ echo "==> npm ci --omit=dev ($app)" >&2
   done
   # typeorm's browser/react-native build (its package.json maps node to index.js / index.mjs):
   rm -rf node_modules/typeorm/browser
+  # OpenTelemetry's ES-module mirrors: the bundle require()s these packages, which resolves to their
+  # CommonJS builds (build/src, semantic-conventions' dist/*.cjs); the images test checks spans still leave.
+  if [[ -d node_modules/@opentelemetry ]]; then
+    rm -rf node_modules/@opentelemetry/*/build/esm node_modules/@opentelemetry/*/build/esnext
+    find node_modules/@opentelemetry/semantic-conventions -name '*.mjs' -type f -delete
+  fi
 )
 echo "$out"

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { main } from '@saas/platform';
 import { AppModule, mediaSpec } from './app.module';

@@ -4,7 +4,8 @@
  * capabilities, the image's own user. For each app: runs as uid 10001, `migrate` against a throwaway
  * database exits 0, the service answers /health/live and /health/ready with 200 against the local
  * infrastructure (host network, loopback only), exits 0 on SIGTERM within the chart's grace period, and
- * a missing required setting stops it with exit 1 and one line naming the setting.
+ * a missing required setting stops it with exit 1 and one line naming the setting. With an OTLP endpoint set,
+ * a traced request's span reaches a loopback collector (tracing works from the pruned dependencies).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -14,6 +15,7 @@ import {
   infra,
   signingKeysJson,
   startJwks,
+  startTraceCollector,
   uniqueName,
   type TestDatabase,
 } from './support/infra';
@@ -41,6 +43,7 @@ const run = `imgtest-${randomUUID().slice(0, 8)}`;
 const topicPrefix = `${uniqueName('img')}.`;
 const sizes: Partial<Record<App, number>> = {};
 let jwks: Awaited<ReturnType<typeof startJwks>> | undefined;
+let collector: Awaited<ReturnType<typeof startTraceCollector>> | undefined;
 const databases: TestDatabase[] = [];
 const containers: string[] = [];
 
@@ -54,11 +57,13 @@ beforeAll(async () => {
     if ((await podman(['image', 'exists', imageRef(app)])).code !== 0) missing.push(imageRef(app));
   if (missing.length) throw new Error(`not built: ${missing.join(', ')}; run 'npm run image -- build'`);
   jwks = await startJwks();
+  collector = await startTraceCollector();
 }, 60_000);
 
 afterAll(async () => {
   for (const name of containers) await podman(['rm', '--force', '--time=0', name]);
   await jwks?.close();
+  await collector?.close();
   for (const db of databases) await db.drop().catch(() => undefined);
   // The services created their topics (and .dlq twins) under this run's prefix: remove them.
   await deleteTopics(topicPrefix, run);
@@ -145,7 +150,8 @@ describe.each(APPS)('image %s', (app) => {
 
   it('serves live and ready as uid 10001 on a read-only root filesystem, and exits 0 on SIGTERM within the grace period', async () => {
     containers.push(name);
-    const flags = runFlags(env);
+    // With an OTLP endpoint (the test's collector), so tracing is on in this run.
+    const flags = runFlags({ ...env, ...collector!.env });
     // Media writes its files under MEDIA_STORAGE_DIR (the chart mounts a volume there).
     if (app === 'media') flags.push('--tmpfs=/var/lib/media:rw,nosuid,nodev,size=64m,U'); // U: owned by the image's user, like fsGroup
     const started = await podman(['run', '--detach', '--name', name, ...flags, ref]);
@@ -175,6 +181,11 @@ describe.each(APPS)('image %s', (app) => {
     expect(writeApp.code).not.toBe(0);
     expect(writeApp.stderr).toContain('Read-only file system');
     expect((await podman(['exec', name, 'touch', '/tmp/probe'])).code).toBe(0);
+
+    // Tracing works from the image's pruned dependencies: a traced request's span reaches the collector.
+    const traced = await fetch(`http://127.0.0.1:${port}/${app}/no-such-route`);
+    expect(traced.status).toBe(404);
+    await collector!.exportFrom(app, 30_000);
 
     // SIGTERM (podman stop): readiness fails, the app drains for drainMs, then exits 0 by itself,
     // well before the grace period after which podman (like the kubelet) would SIGKILL it.

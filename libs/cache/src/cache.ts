@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { counter, gauge } from '@saas/observability';
 import { RequestContext } from '@saas/server';
+import { addSpanEvent, inSpan, setSpanAttributes } from '@saas/telemetry';
 import type Redis from 'ioredis';
 import CircuitBreaker from 'opossum';
 
@@ -47,6 +48,7 @@ export class Cache {
     state.set(name, 0);
     this.breaker.on('open', () => {
       state.set(name, 2);
+      addSpanEvent('breaker.open', { breaker: name.breaker });
       this.logger.warn('Redis failing: cache bypassed (breaker open)');
     });
     this.breaker.on('halfOpen', () => state.set(name, 1));
@@ -65,22 +67,35 @@ export class Cache {
   }
 
   /** Returns the cached value of `key`, or loads, stores and returns it. `null` is cached as a miss. */
-  async getOrLoad<T>(key: string, load: () => Promise<T | null>, cacheName = 'default'): Promise<T | null> {
+  getOrLoad<T>(key: string, load: () => Promise<T | null>, cacheName = 'default'): Promise<T | null> {
     if (!this.options.enabled) return load();
+    // With tracing on, one span per lookup: its `cache.result` says hit or miss, and a miss shows the
+    // load (the database read) beneath it.
+    return inSpan(
+      `cache ${cacheName}`,
+      { attributes: { 'cache.name': cacheName, 'cache.namespace': this.options.namespace } },
+      () => this.lookup(key, load, cacheName),
+    );
+  }
+
+  private async lookup<T>(key: string, load: () => Promise<T | null>, cacheName: string): Promise<T | null> {
     const cached = await this.run(() => this.redis.get(key));
     if (cached === undefined) {
       this.requests.inc({ cache: cacheName, result: 'error' });
       RequestContext.noteCache('error');
+      setSpanAttributes({ 'cache.result': 'error', 'cache.breaker': this.breakerState });
       return this.singleFlight(key, load);
     }
     if (cached !== null) {
       const result = cached === MISSING ? 'negative_hit' : 'hit';
       this.requests.inc({ cache: cacheName, result });
       RequestContext.noteCache(result);
+      setSpanAttributes({ 'cache.result': result });
       return cached === MISSING ? null : (JSON.parse(cached) as T);
     }
     this.requests.inc({ cache: cacheName, result: 'miss' });
     RequestContext.noteCache('miss');
+    setSpanAttributes({ 'cache.result': 'miss' });
     return this.singleFlight(key, async () => {
       const value = await load();
       const ttl = value === null ? this.options.negativeTtlSeconds : this.jittered(this.options.ttlSeconds);
@@ -97,14 +112,26 @@ export class Cache {
   }
 
   /** Invalidates every key built with the current generation of `family`, in O(1). */
-  async bump(family: string): Promise<void> {
-    await this.run(() => this.redis.incr(this.key('gen', family)));
+  bump(family: string): Promise<void> {
+    return inSpan(
+      `cache bump ${family}`,
+      { attributes: { 'cache.namespace': this.options.namespace, 'cache.family': family } },
+      async () => {
+        await this.run(() => this.redis.incr(this.key('gen', family)));
+      },
+    );
   }
 
-  async invalidate(...keys: string[]): Promise<void> {
-    // A result still shared in this process must not outlive its invalidation.
-    for (const key of keys) this.inflight.delete(key);
-    if (keys.length) await this.run(() => this.redis.del(...keys));
+  invalidate(...keys: string[]): Promise<void> {
+    return inSpan(
+      'cache invalidate',
+      { attributes: { 'cache.namespace': this.options.namespace, 'cache.keys': keys } },
+      async () => {
+        // A result still shared in this process must not outlive its invalidation.
+        for (const key of keys) this.inflight.delete(key);
+        if (keys.length) await this.run(() => this.redis.del(...keys));
+      },
+    );
   }
 
   private jittered(ttl: number): number {

@@ -1,6 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { counter, gauge, histogram } from '@saas/observability';
 import { RequestContext } from '@saas/server';
+import { addSpanEvent, inSpan, recordFailure, tracingActive, type Span } from '@saas/telemetry';
 
 /**
  * Why a call did not get an answer from its target. Every one of them is answered by the call's
@@ -163,6 +164,8 @@ export class HttpClient {
     const track = (state: BreakerState) => () => {
       this.metrics.state.set({ target: this.target }, STATE_VALUE[state]);
       this.metrics.transitions.inc({ target: this.target, state });
+      // Emitted inside the attempt that caused it, so the call's span shows the transition.
+      addSpanEvent(`breaker ${state}`, { 'http_client.target': this.target });
     };
     this.breaker.on('open', track('open'));
     this.breaker.on('halfOpen', track('half-open'));
@@ -203,15 +206,55 @@ export class HttpClient {
     this.close();
   }
 
-  private async run<T, F>(path: string, options: RequestOptions, fallback?: Fallback<F>): Promise<Answered<T> | Degraded<F>> {
+  /**
+   * With tracing on, each call is one span (`media GET`) holding its attempts (the fetch spans), with
+   * retries and breaker transitions as events and the outcome, attempts and breaker state as attributes.
+   */
+  private run<T, F>(path: string, options: RequestOptions, fallback?: Fallback<F>): Promise<Answered<T> | Degraded<F>> {
+    const method = (options.method ?? 'GET').toUpperCase();
+    return inSpan(
+      `${this.target} ${method}`,
+      {
+        attributes: {
+          'http_client.target': this.target,
+          'http.request.method': method,
+          'url.path': path,
+          'http_client.breaker': this.state,
+        },
+      },
+      (span) => this.callWithFallback<T, F>(path, options, fallback, span),
+    );
+  }
+
+  private async callWithFallback<T, F>(
+    path: string,
+    options: RequestOptions,
+    fallback: Fallback<F> | undefined,
+    span: Span | undefined,
+  ): Promise<Answered<T> | Degraded<F>> {
     try {
       const answered = await this.call<T>(path, options);
       this.metrics.calls.inc({ target: this.target, outcome: 'answered', fallback: 'no' });
+      span?.setAttributes({
+        'http_client.outcome': 'answered',
+        'http_client.attempts': answered.attempts,
+        'http.response.status_code': answered.status,
+      });
       return answered;
     } catch (error) {
       const failure =
         error instanceof UpstreamFailure ? error : new UpstreamFailure(this.target, 'unavailable', (error as Error).message);
       this.metrics.calls.inc({ target: this.target, outcome: failure.reason, fallback: fallback ? 'yes' : 'no' });
+      if (span) {
+        span.setAttributes({
+          'http_client.outcome': failure.reason,
+          'http_client.attempts': failure.attempts,
+          'http_client.breaker': this.state,
+        });
+        // Red in the trace viewer even when the fallback answered: the call itself failed.
+        recordFailure(span, failure);
+        if (fallback) span.addEvent('fallback', { 'http_client.reason': failure.reason });
+      }
       if (!fallback) throw failure;
       return { degraded: true, reason: failure.reason, detail: failure.message, body: await fallback(failure), attempts: failure.attempts };
     }
@@ -252,6 +295,11 @@ export class HttpClient {
         const backoff = Math.random() * Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1));
         if (Date.now() + backoff >= deadline) throw failure;
         this.metrics.retries.inc({ target: this.target });
+        addSpanEvent('retry', {
+          'http_client.attempt': attempt,
+          'http_client.reason': failure.reason,
+          'http_client.backoff_ms': Math.round(backoff),
+        });
         await sleep(backoff);
       }
     }
@@ -305,7 +353,8 @@ export class HttpClient {
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...options.headers };
     const trace = RequestContext.trace();
     if (trace.requestId && !headers['x-request-id']) headers['x-request-id'] = trace.requestId;
-    if (trace.traceparent && !headers.traceparent) headers.traceparent = trace.traceparent;
+    // With tracing on, fetch's instrumentation sends the attempt's own traceparent; off, the caller's travels on.
+    if (!tracingActive() && trace.traceparent && !headers.traceparent) headers.traceparent = trace.traceparent;
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
+import { traceLogFields, tracingActive } from '@saas/telemetry';
 import type { DestinationStream } from 'pino';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -38,6 +39,9 @@ export function loggerModule(options: LoggerOptions) {
     base: { service: options.service, instance: options.instance },
     genReqId: (req) => requestIdOf(req),
     customProps: (req) => ({ traceparent: req.headers['traceparent'] }),
+    // With tracing on, every line carries the active span's trace_id and span_id (the request line, a
+    // consumer's warning...), so a log line leads to its trace. Off: no mixin at all.
+    ...(tracingActive() ? { mixin: traceLogFields } : {}),
     // One line per request, at a level that says how it went; probes and scrapes only at debug.
     // (A failing probe is no exception: readiness and dependency changes get their own log line.)
     customLogLevel: (req, res, error) => {

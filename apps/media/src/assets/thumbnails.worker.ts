@@ -41,6 +41,8 @@ export class ThumbnailWorker implements OnModuleInit {
       group: this.settings.consumerGroup,
       topics: [TOPICS.asset],
       handlers: { 'media.asset.uploaded.v1': (event, em) => this.process(event, em) },
+      // Rendering takes CPU seconds: a rolled-back batch would render every image before the failing one again.
+      maxBatchSize: 1,
     });
   }
 

@@ -115,6 +115,41 @@ export async function startJwks(): Promise<{ env: Record<string, string>; close(
   };
 }
 
+/**
+ * An OTLP/HTTP trace receiver on loopback standing in for a collector: it keeps each export's body
+ * (protobuf, where the service's name appears as plain bytes).
+ */
+export async function startTraceCollector(): Promise<{
+  env: Record<string, string>;
+  /** Resolves once an export naming `service` has arrived; rejects after `timeoutMs`. */
+  exportFrom(service: string, timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const exports: Buffer[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') exports.push(Buffer.concat(chunks));
+      res.statusCode = 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '200' },
+    exportFrom: async (service, timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!exports.some((body) => body.includes(Buffer.from(service)))) {
+        if (Date.now() > deadline) throw new Error(`no trace export from ${service} within ${timeoutMs} ms (${exports.length} exports from others)`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 /** A loopback port that was free a moment ago (an ephemeral one: never the platform's 3001-3004 or 8080). */
 export async function freePort(): Promise<number> {
   const server = createTcpServer();

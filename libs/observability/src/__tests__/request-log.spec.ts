@@ -2,6 +2,7 @@ import { Controller, Get, Module, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { inSpan, recordSpans } from '@saas/telemetry';
 import { ObservabilityModule } from '../index';
 
 @Controller()
@@ -69,6 +70,38 @@ describe('request logs a person can read', () => {
       ]);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('trace ids in log lines', () => {
+  it('without tracing, lines carry no trace fields', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = await appLoggingAt('info', lines);
+    try {
+      await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/things' });
+      expect(requestLines(lines)[0]).not.toHaveProperty('trace_id');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with tracing on, lines carry the active trace_id and span_id (pino mixin: every line, the request line included)', async () => {
+    const recorder = recordSpans();
+    const lines: Record<string, unknown>[] = [];
+    const app = await appLoggingAt('info', lines);
+    try {
+      const fastify = app.getHttpAdapter().getInstance();
+      // The http instrumentation would open the request's span; here the test opens it around the request.
+      await inSpan('GET /things', {}, async () => {
+        await fastify.inject({ method: 'GET', url: '/things' });
+      });
+      const [span] = recorder.spans();
+      const ids = { trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId };
+      expect(requestLines(lines)[0]).toMatchObject(ids);
+    } finally {
+      await app.close();
+      await recorder.stop();
     }
   });
 });

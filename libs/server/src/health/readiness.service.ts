@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { counter, gauge } from '@saas/observability';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.filter';
 import { READINESS_CHECKS, type DependencyStatus, type ReadinessCheck } from './dependencies';
 import { DependencyMonitor } from './dependency-monitor';
@@ -28,6 +29,11 @@ export interface ReadinessAnswer {
  */
 @Injectable()
 export class Readiness {
+  // What the alert "readiness flapping" watches: a replica that keeps leaving and rejoining the balancer.
+  private readonly readyGauge = gauge('readiness_ready', '1 while /health/ready answers 200, 0 while it answers 503');
+  private readonly changes = counter('readiness_changes_total', 'Times /health/ready changed its answer', ['to']);
+  private lastReady?: boolean;
+
   constructor(
     private readonly shutdown: ShutdownState,
     private readonly dependencies: DependencyMonitor,
@@ -43,6 +49,7 @@ export class Readiness {
       : !this.dependencies.checkedOnce
         ? 'starting: dependencies not probed yet'
         : ownProblems.map(([key, problem]) => `${key}: ${problem}`).join('; ') || undefined;
+    this.note(!reason);
     if (!reason) return { httpStatus: 200, contentType: 'application/json', body: { status: 'ok', checks, dependencies } };
     return {
       httpStatus: 503,
@@ -58,6 +65,14 @@ export class Readiness {
         dependencies,
       },
     };
+  }
+
+  /** Gauge and change counter of the answer (the first answer sets the gauge; changes count after it). */
+  private note(ready: boolean): void {
+    if (ready === this.lastReady) return;
+    if (this.lastReady !== undefined) this.changes.inc({ to: ready ? 'ready' : 'not_ready' });
+    this.lastReady = ready;
+    this.readyGauge.set(ready ? 1 : 0);
   }
 
   /** Shared dependencies and since when they are in their state (always 200: this is a report). */
