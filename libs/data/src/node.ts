@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { nameDatabaseNode } from '@saas/telemetry';
 import { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { isUnavailable } from './errors';
@@ -50,6 +51,8 @@ export class DatabaseNode {
     settings: NodeSettings,
   ) {
     this.logger = new Logger(`Database:${name}`);
+    // Every pg span then says which node it ran on (db.node: primary, replica-1...).
+    nameDatabaseNode(settings.url, name);
     this.poolStallMs = settings.poolStallMs ?? Math.max(10_000, settings.statementTimeoutMs * 2);
     this.probePool = new Pool({
       connectionString: settings.url,

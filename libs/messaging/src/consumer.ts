@@ -2,9 +2,19 @@ import { Logger } from '@nestjs/common';
 import { ContractViolation, dlqTopic, fromKafkaMessage, type Envelope, type EventType } from '@saas/contracts';
 import { DatabaseUnavailableError, type Database } from '@saas/data';
 import { counter, gauge, histogram } from '@saas/observability';
+import {
+  activeSpanLink,
+  addSpanEvent,
+  contextFromTraceparent,
+  inSpan,
+  setSpanAttributes,
+  SpanKind,
+  tracingActive,
+} from '@saas/telemetry';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { EntityManager } from 'typeorm';
 import type { KafkaConnection } from './kafka.connection';
+import { eventAttributes } from './outbox';
 
 export type EventHandler<T extends EventType = EventType> = (event: Envelope<T>, em: EntityManager) => Promise<void>;
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
@@ -19,6 +29,31 @@ export interface ConsumerOptions {
   /** First retry delay; doubles each attempt with full jitter. */
   retryBaseMs?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Most events applied in one transaction (one inbox insert, one commit). Default 100; 1 gives each
+   * event its own transaction, for handlers whose effect is slow to redo (a batch that fails is rolled
+   * back and its events before the failing one are applied again).
+   */
+  maxBatchSize?: number;
+  /**
+   * Partitions whose batches are handled at the same time (kafkajs partitionsConsumedConcurrently),
+   * each on its own database connection. Order holds per partition, so per key. Default 3 (the
+   * topics' default partition count).
+   */
+  partitionsConcurrently?: number;
+}
+
+/** A message whose event is valid and has a handler: it can join a batch transaction. */
+interface Handleable {
+  message: KafkaMessage;
+  event: Envelope;
+  handler: EventHandler;
+}
+
+/** What a batch transaction did: how many of its events committed, and whether a handler failed. */
+interface RunResult {
+  applied: number;
+  handlerError?: Error;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,8 +61,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * An idempotent consumer: each event's effect and its inbox row commit in one primary transaction,
  * and the offset is committed only after that. Redelivery finds the inbox row and skips the effect.
- * A failing handler is retried with backoff, then the event goes to `<topic>.dlq` with the reason and
- * its original coordinates, and the partition moves on. Invalid events go to the DLQ at once.
+ * Consecutive valid events of a fetched batch share one transaction (one multi-row inbox insert, one
+ * commit; `maxBatchSize`), applied in offset order. When a handler fails inside it, the transaction
+ * rolls back, the events before the failing one are applied again as a batch, and the failing one
+ * continues alone with that attempt counted: retried with backoff, then sent to `<topic>.dlq` with
+ * the reason and its original coordinates, and the partition moves on. Invalid events go to the DLQ
+ * at once. With tracing on, each event gets its own transaction, so each CONSUMER span tells the
+ * outcome of exactly one event's work.
  */
 export class EventConsumer {
   private readonly logger: Logger;
@@ -62,6 +102,7 @@ export class EventConsumer {
       autoCommitThreshold: 100,
       autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, this.options.partitionsConcurrently ?? 3),
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.logger.log(`consuming ${this.options.topics.join(', ')}`);
@@ -75,43 +116,187 @@ export class EventConsumer {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale } = payload;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      const done = await this.process(batch.topic, batch.partition, message, heartbeat, isRunning);
-      if (!done) return; // stopping while the database is down: leave the offset for redelivery
+    const { messages, topic, partition } = batch;
+    const perTransaction = tracingActive() ? 1 : Math.max(1, this.options.maxBatchSize ?? 100);
+    const acknowledge = async (message: KafkaMessage) => {
       resolveOffset(message.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
       const behind = Number(batch.highWatermark) - Number(message.offset) - 1;
-      this.lag.set({ group: this.options.group, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, behind));
+      this.lag.set({ group: this.options.group, topic, partition: String(partition) }, Math.max(0, behind));
+    };
+    let next = 0;
+    while (next < messages.length) {
+      if (!isRunning() || isStale()) return;
+      let spent: Error | undefined;
+      const run = perTransaction > 1 ? this.handleableRun(messages, next, perTransaction) : [];
+      let alone = run[0]; // messages[next], already parsed (if it can be handled)
+      if (run.length > 1) {
+        const result = await this.applyRun(run, heartbeat);
+        for (const item of run.slice(0, result.applied)) await acknowledge(item.message);
+        next += result.applied;
+        if (result.applied === run.length) continue;
+        alone = run[result.applied];
+        spent = result.handlerError; // the first attempt of messages[next] was its handler's failure in the batch
+      }
+      const message = messages[next];
+      const done = await this.traced(topic, partition, message, () => this.process(topic, partition, message, heartbeat, isRunning, alone, spent));
+      if (!done) return; // stopping while the database is down: leave the offset for redelivery
+      await acknowledge(message);
+      next++;
     }
   }
 
-  /** Returns false only when the consumer is stopping before the event could be handled. */
+  /** The valid, handled events from `from` on (at most `max`), up to the first one that is not. */
+  private handleableRun(messages: KafkaMessage[], from: number, max: number): Handleable[] {
+    const run: Handleable[] = [];
+    for (let i = from; i < messages.length && run.length < max; i++) {
+      let event: Envelope;
+      try {
+        event = fromKafkaMessage(messages[i]);
+      } catch {
+        break; // invalid: dead-lettered on its own, in its place
+      }
+      const handler = this.options.handlers[event.type] as EventHandler | undefined;
+      if (!handler) break;
+      run.push({ message: messages[i], event, handler });
+    }
+    return run;
+  }
+
+  /**
+   * Applies `run` in one transaction. If a handler fails, the events before it are applied again in a
+   * transaction of their own and the result says how many committed and which error stopped the run.
+   */
+  private async applyRun(run: Handleable[], heartbeat: () => Promise<void>): Promise<RunResult> {
+    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+    try {
+      const attempt = await this.tryRun(run);
+      if (attempt.failedAt === undefined) return { applied: run.length };
+      if (attempt.failedAt === 0 || !attempt.handlerError) return { applied: 0, handlerError: attempt.handlerError };
+      const prefix = await this.tryRun(run.slice(0, attempt.failedAt));
+      // The prefix failing again (the database went away meanwhile): its first event goes on alone.
+      if (prefix.failedAt !== undefined) return { applied: 0 };
+      return { applied: attempt.failedAt, handlerError: attempt.handlerError };
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** One transaction over `run`: the inbox rows in one insert, then each new event's handler in order. */
+  private async tryRun(run: Handleable[]): Promise<{ failedAt?: number; handlerError?: Error }> {
+    const group = this.options.group;
+    let current: number | undefined;
+    let handlerError: Error | undefined;
+    try {
+      const outcomes = await this.db.write(async (em) => {
+        const inserted: { event_id: string }[] = await em.query(
+          `insert into inbox (consumer, event_id, event_type)
+           select $1, id, type from unnest($2::uuid[], $3::text[]) as events(id, type)
+           on conflict do nothing returning event_id`,
+          [group, run.map((item) => item.event.id), run.map((item) => item.event.type)],
+        );
+        const fresh = new Set(inserted.map((row) => row.event_id.toLowerCase()));
+        const applied: boolean[] = [];
+        for (const [index, item] of run.entries()) {
+          // An id seen twice in one fetch is applied once: the first occurrence takes it from the set.
+          if (!fresh.delete(item.event.id.toLowerCase())) {
+            applied.push(false);
+            continue;
+          }
+          current = index;
+          const timer = this.latency.startTimer({ group, type: item.event.type });
+          try {
+            await item.handler(item.event, em);
+          } catch (error) {
+            handlerError = error as Error;
+            throw error;
+          } finally {
+            timer();
+          }
+          current = undefined;
+          applied.push(true);
+        }
+        return applied;
+      });
+      for (const [index, item] of run.entries()) {
+        this.handled.inc({ group, type: item.event.type, outcome: outcomes[index] ? 'applied' : 'duplicate' });
+      }
+      return {};
+    } catch (error) {
+      if (handlerError && current !== undefined && !(error instanceof DatabaseUnavailableError)) {
+        const { event } = run[current];
+        this.logger.warn(`${event.type} ${event.id} failed in a batch of ${run.length}: ${handlerError.message}`);
+        return { failedAt: current, handlerError };
+      }
+      this.logger.warn(`a batch of ${run.length} events failed (${(error as Error).message}); its first event goes on alone`);
+      return { failedAt: 0 };
+    }
+  }
+
+  /**
+   * The CONSUMER span of one event's handling: a child of the publish span named by the message's
+   * `traceparent` (so it joins the trace of the request that caused the event), linked to the batch's
+   * receive span. Its attributes say what happened (applied, duplicate, dead-lettered...).
+   */
+  private traced(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    work: () => Promise<boolean>,
+  ): Promise<boolean> {
+    if (!tracingActive()) return work();
+    const header = (name: string) => {
+      const value = message.headers?.[name];
+      return (Array.isArray(value) ? value[0] : value)?.toString();
+    };
+    const type = header('ce_type') ?? 'unknown';
+    return inSpan(
+      `process ${type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(header('traceparent')),
+        links: activeSpanLink(),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.consumer.group.name': this.options.group,
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.message.id': header('ce_id') ?? '',
+          ...eventAttributes(type, header('ce_subject') ?? ''),
+        },
+      },
+      work,
+    );
+  }
+
+  /**
+   * Handles one event on its own, with retries. `prepared` is the message already parsed (by
+   * handleableRun); `failedInBatch`, its handler's failure in a batch transaction (its first attempt).
+   * Returns false only when the consumer is stopping before the event could be handled.
+   */
   private async process(
     topic: string,
     partition: number,
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
+    prepared?: Handleable,
+    failedInBatch?: Error,
   ): Promise<boolean> {
-    let event: Envelope;
-    try {
-      event = fromKafkaMessage(message);
-    } catch (error) {
-      if (!(error instanceof ContractViolation)) throw error;
-      await this.deadLetter(topic, partition, message, error.message, 0);
-      this.handled.inc({ group: this.options.group, type: error.type ?? 'unknown', outcome: 'invalid' });
-      return true;
-    }
-    const handler = this.options.handlers[event.type] as EventHandler | undefined;
-    if (!handler) {
-      this.handled.inc({ group: this.options.group, type: event.type, outcome: 'ignored' });
-      return true;
-    }
+    const item = prepared ?? (await this.prepare(topic, partition, message));
+    if (!item) return true;
+    const { event, handler } = item;
 
     const base = this.options.retryBaseMs ?? 200;
-    let attempt = 0;
+    // A failure in a batch transaction was this event's first attempt.
+    let attempt = failedInBatch ? 1 : 0;
+    if (failedInBatch) {
+      if (attempt >= this.options.maxAttempts) return this.giveUp(topic, partition, message, event, failedInBatch, attempt);
+      await sleep(Math.random() * base * 2);
+    }
     for (;;) {
       attempt++;
       const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
@@ -127,18 +312,25 @@ export class EventConsumer {
           return true;
         });
         this.handled.inc({ group: this.options.group, type: event.type, outcome: applied ? 'applied' : 'duplicate' });
+        setSpanAttributes({ 'event.outcome': applied ? 'applied' : 'duplicate', 'event.attempts': attempt });
         return true;
       } catch (error) {
         if (error instanceof DatabaseUnavailableError) {
           // Not the event's fault: wait for the database without spending attempts.
           attempt--;
-          if (!isRunning()) return false;
+          addSpanEvent('waiting for the database', { 'exception.message': (error as Error).message });
+          if (!isRunning()) {
+            setSpanAttributes({ 'event.outcome': 'interrupted' });
+            return false;
+          }
         } else if (attempt >= this.options.maxAttempts) {
-          await this.deadLetter(topic, partition, message, (error as Error).message, attempt);
-          this.handled.inc({ group: this.options.group, type: event.type, outcome: 'dead-lettered' });
-          return true;
+          return this.giveUp(topic, partition, message, event, error as Error, attempt);
         } else {
           this.logger.warn(`${event.type} ${event.id} failed (attempt ${attempt}/${this.options.maxAttempts}): ${(error as Error).message}`);
+          addSpanEvent('handler failed, retrying', {
+            'event.attempt': attempt,
+            'exception.message': (error as Error).message,
+          });
         }
         await sleep(Math.random() * base * 2 ** Math.min(attempt, 8));
       } finally {
@@ -148,8 +340,44 @@ export class EventConsumer {
     }
   }
 
+  /**
+   * The message as an event with its handler; undefined when it needs no handling: invalid (sent to
+   * the DLQ at once) or of a type this consumer ignores.
+   */
+  private async prepare(topic: string, partition: number, message: KafkaMessage): Promise<Handleable | undefined> {
+    let event: Envelope;
+    try {
+      event = fromKafkaMessage(message);
+    } catch (error) {
+      if (!(error instanceof ContractViolation)) throw error;
+      await this.deadLetter(topic, partition, message, error.message, 0);
+      this.handled.inc({ group: this.options.group, type: error.type ?? 'unknown', outcome: 'invalid' });
+      setSpanAttributes({ 'event.outcome': 'invalid' });
+      return undefined;
+    }
+    const handler = this.options.handlers[event.type] as EventHandler | undefined;
+    if (!handler) {
+      this.handled.inc({ group: this.options.group, type: event.type, outcome: 'ignored' });
+      setSpanAttributes({ 'event.outcome': 'ignored' });
+      return undefined;
+    }
+    return { message, event, handler };
+  }
+
+  /** Attempts spent: the event goes to the DLQ and the partition moves on. */
+  private async giveUp(topic: string, partition: number, message: KafkaMessage, event: Envelope, error: Error, attempts: number): Promise<true> {
+    await this.deadLetter(topic, partition, message, error.message, attempts);
+    this.handled.inc({ group: this.options.group, type: event.type, outcome: 'dead-lettered' });
+    setSpanAttributes({ 'event.outcome': 'dead-lettered', 'event.attempts': attempts });
+    return true;
+  }
+
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number) {
     this.logger.warn(`dead-lettering ${topic}[${partition}]@${message.offset}: ${reason}`);
+    addSpanEvent('dead-lettered', {
+      'messaging.destination.name': dlqTopic(topic),
+      'exception.message': reason.slice(0, 1_000),
+    });
     await this.kafka.producer.send({
       topic: dlqTopic(topic),
       acks: -1,

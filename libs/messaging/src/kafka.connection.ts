@@ -14,13 +14,28 @@ export interface KafkaOptions {
 }
 
 /**
+ * Errors after which an idempotent producer can never send again: the broker lost track of its
+ * sequence numbers or producer id (e.g. it restarted while a batch was in flight). Only a new producer
+ * (a new producer id) gets past them.
+ */
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+export function isProducerStateError(error: unknown): boolean {
+  for (let cause = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; cause && depth < 5; depth++) {
+    if (cause.type && PRODUCER_STATE_ERRORS.has(cause.type)) return true;
+    cause = (cause.cause ?? cause.originalError) as typeof cause;
+  }
+  return false;
+}
+
+/**
  * The process's Kafka client and its one idempotent producer. Connecting happens in the background
  * with retries, so a service starts (and reports not-ready) while Kafka is down.
  */
 @Injectable()
 export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
   readonly kafka: Kafka;
-  readonly producer: Producer;
+  private current: Producer;
   private adminClient?: Promise<Admin>;
   private producerConnected = false;
   private connecting?: Promise<void>;
@@ -37,18 +52,51 @@ export class KafkaConnection implements OnModuleInit, OnApplicationShutdown {
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
       logLevel: logLevel.NOTHING,
     });
-    this.producer = this.kafka.producer({
+    this.current = this.createProducer();
+  }
+
+  /** The idempotent producer (replaced by `recover` after a producer-state error: read it per send). */
+  get producer(): Producer {
+    return this.current;
+  }
+
+  get connected(): boolean {
+    return this.producerConnected;
+  }
+
+  /**
+   * After a failed send: if the error left the idempotent producer unable to ever send again, replace
+   * it with a new one (new producer id) and connect it. Events not marked sent are sent again by the
+   * caller; a copy the old producer did get through is a duplicate the consumers' inbox drops.
+   * Returns true when the producer was replaced.
+   */
+  async recover(error: unknown): Promise<boolean> {
+    if (!isProducerStateError(error) || this.closed) return false;
+    const broken = this.current;
+    this.current = this.createProducer();
+    this.producerConnected = false;
+    this.logger.warn(`producer replaced after ${(error as Error).message}`);
+    await broken.disconnect().catch(() => undefined);
+    await this.settled();
+    await this.connect();
+    return true;
+  }
+
+  private createProducer(): Producer {
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
-    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
-  }
-
-  get connected(): boolean {
-    return this.producerConnected;
+    // Events of a replaced producer no longer say anything about the connection.
+    producer.on(producer.events.CONNECT, () => {
+      if (producer === this.current) this.producerConnected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.current) this.producerConnected = false;
+    });
+    return producer;
   }
 
   onModuleInit(): void {

@@ -1,9 +1,18 @@
 import { Logger } from '@nestjs/common';
 import type { Database } from '@saas/data';
 import { counter, gauge } from '@saas/observability';
+import {
+  contextFromTraceparent,
+  recordFailure,
+  SpanKind,
+  startSpan,
+  traceparentOf,
+  withoutTracing,
+  type Span,
+} from '@saas/telemetry';
 import { Client } from 'pg';
 import type { KafkaConnection } from './kafka.connection';
-import { OUTBOX_CHANNEL } from './outbox';
+import { eventAttributes, OUTBOX_CHANNEL } from './outbox';
 
 interface OutboxRow {
   seq: string;
@@ -18,6 +27,28 @@ export interface RelayOptions {
   batchSize?: number;
   pollMs?: number;
   maxBackoffMs?: number;
+}
+
+/**
+ * The PRODUCER span of one event's publication, a child of the span that wrote it to the outbox (its
+ * stored `traceparent`), so the request, its outbox write, the publish and each consumer form one
+ * trace. Events stored without one (written while tracing was off) get none: each would start a trace.
+ */
+function publishSpan(row: OutboxRow): Span | undefined {
+  const origin = row.message.headers.traceparent;
+  if (!origin) return undefined;
+  return startSpan(`publish ${row.topic}`, {
+    kind: SpanKind.PRODUCER,
+    parent: contextFromTraceparent(origin),
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': row.topic,
+      'messaging.kafka.message.key': row.key,
+      'messaging.message.id': row.message.headers.ce_id,
+      ...eventAttributes(row.message.headers.ce_type, row.message.headers.ce_subject),
+    },
+  });
 }
 
 // One advisory lock per database: one relay publishes at a time, so events leave in commit order per key.
@@ -72,16 +103,35 @@ export class OutboxRelay {
       );
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      const spans: Span[] = [];
       for (const row of rows) {
+        const span = publishSpan(row);
+        if (span) spans.push(span);
+        // The message carries its publish span's context: the consumer's span becomes its child.
+        const traceparent = span && traceparentOf(span);
+        const headers = traceparent ? { ...row.message.headers, traceparent } : row.message.headers;
         const messages = byTopic.get(row.topic) ?? [];
-        messages.push({ key: row.key, value: row.message.value, headers: row.message.headers });
+        messages.push({ key: row.key, value: row.message.value, headers });
         byTopic.set(row.topic, messages);
       }
-      await this.kafka.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
-      await em.query('update outbox set published_at = now() where seq = any($1::bigint[])', [rows.map((row) => row.seq)]);
+      try {
+        // One batch carries events of many requests, but kafkajs' instrumentation would give every
+        // message the batch's single context (overwriting each traceparent): it is kept out of this send.
+        await withoutTracing(() =>
+          this.kafka.producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          }),
+        );
+      } catch (error) {
+        for (const span of spans) recordFailure(span, error);
+        throw error;
+      } finally {
+        for (const span of spans) span.end();
+      }
+      await em.query('update outbox set published_at = now() where seq = any($1::bigint[])', [
+        rows.map((row) => row.seq),
+      ]);
       this.published.inc(rows.length);
       return rows.length;
     });
@@ -101,6 +151,8 @@ export class OutboxRelay {
         if (sent === (this.options.batchSize ?? 200)) continue;
         await this.sleep(pollMs);
       } catch (error) {
+        // A broker restart mid-send can leave the idempotent producer unable to send ever again.
+        if (await this.kafka.recover(error)) continue;
         backoff = Math.min(maxBackoffMs, backoff ? backoff * 2 : 100);
         if (backoff === maxBackoffMs || backoff === 100) {
           this.logger.warn(`cannot publish (${(error as Error).message}); retrying with backoff up to ${maxBackoffMs} ms`);

@@ -1,27 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import { createEvent, TOPICS, toKafkaMessage } from '@saas/contracts';
-import { eventually, infra, repoRoot, sql, uniqueName } from '@saas/testing';
+import { eventually, infra, sql, uniqueName } from '@saas/testing';
 import type { KafkaConnection } from '../index';
-import { kafkaConnection, newKey, serviceDatabase, uniquePrefix } from './harness';
-
-function startWorker(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'consumer-worker.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, SWC_NODE_PROJECT: resolve(repoRoot, 'libs/messaging/tsconfig.json'), LOG_LEVEL: 'warn', ...env },
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, output: () => output, exited };
-}
+import { kafkaConnection, newKey, serviceDatabase, startConsumerWorker, uniquePrefix } from './harness';
 
 describe('three consumer replicas in one group', () => {
   let db: Awaited<ReturnType<typeof serviceDatabase>>;
   let kafka: KafkaConnection;
   const prefix = uniquePrefix();
-  const workers: ReturnType<typeof startWorker>[] = [];
+  const workers: ReturnType<typeof startConsumerWorker>[] = [];
 
   beforeAll(async () => {
     db = await serviceDatabase('group');
@@ -44,7 +30,7 @@ describe('three consumer replicas in one group', () => {
       GROUP: uniqueName('replicas'),
       HANDLER_DELAY_MS: '25',
     };
-    for (let i = 0; i < 3; i++) workers.push(startWorker(env));
+    for (let i = 0; i < 3; i++) workers.push(startConsumerWorker(env));
     await eventually(async () => workers.every((worker) => worker.output().includes('started')), 60_000, 200);
 
     const keys = Array.from({ length: 30 }, newKey);

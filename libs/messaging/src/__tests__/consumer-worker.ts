@@ -1,10 +1,12 @@
 /**
  * A consumer replica in its own process, for the rebalance test: node -r @swc-node/register consumer-worker.ts
- * Env: PRIMARY_URL, KAFKA_BROKERS, TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS. SIGTERM stops it gracefully.
+ * Env: PRIMARY_URL, KAFKA_BROKERS, TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, PARTITIONS_CONCURRENTLY, RECORD_LATENCY (also write the
+ * commit -> handler latency into effects.latency_ms, for the outbox bench). SIGTERM stops it gracefully.
  */
 import { TOPICS } from '@saas/contracts';
 import { createDatabase } from '@saas/data';
 import { EventConsumer, KafkaConnection } from '../index';
+import { recordEffect, recordEffectWithLatency } from './harness';
 
 async function main() {
   const env = process.env as Record<string, string>;
@@ -13,7 +15,7 @@ async function main() {
     primaryUrl: env.PRIMARY_URL,
     replicaUrls: [],
     entities: [],
-    poolSize: 2,
+    poolSize: 4,
     connectTimeoutMs: 1_000,
     statementTimeoutMs: 10_000,
     replicaMaxLagBytes: 1e9,
@@ -22,15 +24,17 @@ async function main() {
   const kafka = new KafkaConnection({ brokers: [env.KAFKA_BROKERS], clientId: `worker-${process.pid}`, topicPrefix: env.TOPIC_PREFIX });
   await kafka.connect();
   const delay = Number(env.HANDLER_DELAY_MS ?? 0);
+  const effect = env.RECORD_LATENCY === '1' ? recordEffectWithLatency : recordEffect;
   const consumer = new EventConsumer(db, kafka, {
     group: env.GROUP,
     topics: [TOPICS.product],
     maxAttempts: 3,
     sessionTimeoutMs: 6_000,
+    partitionsConcurrently: env.PARTITIONS_CONCURRENTLY ? Number(env.PARTITIONS_CONCURRENTLY) : undefined,
     handlers: {
       'catalog.product.updated.v1': async (event, em) => {
-        await em.query('insert into effects (event_id, key, seq) values ($1, $2, $3)', [event.id, event.data.productId, event.data.priceCents]);
-        await new Promise((resolve) => setTimeout(resolve, delay)); // inside the transaction: a kill here rolls back
+        await effect['catalog.product.updated.v1']!(event, em);
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay)); // inside the transaction: a kill here rolls back
       },
     },
   });

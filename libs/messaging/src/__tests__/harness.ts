@@ -1,7 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { TOPICS, type Envelope } from '@saas/contracts';
 import { createDatabase, type Database } from '@saas/data';
-import { createTestDatabase, infra, sql, uniqueName, type TestDatabase } from '@saas/testing';
+import { createTestDatabase, infra, repoRoot, sql, uniqueName, type TestDatabase } from '@saas/testing';
 import { CreateOutboxAndInbox1764300000000, EventConsumer, KafkaConnection, Outbox, OutboxRelay, type EventHandlers } from '../index';
 
 /** A service database with the outbox/inbox migration applied, plus an `effects` table for consumers. */
@@ -64,8 +66,20 @@ export const recordEffect: EventHandlers = {
   },
 };
 
-export function consumer(db: Database, kafka: KafkaConnection, handlers: EventHandlers, group = uniqueName('group'), maxAttempts = 3) {
-  return new EventConsumer(db, kafka, { group, topics: [TOPICS.product], handlers, maxAttempts, retryBaseMs: 20, sessionTimeoutMs: 6_000 });
+/** The same effect, also recording the commit -> handler latency in effects.latency_ms (the outbox bench adds the column). */
+export const recordEffectWithLatency: EventHandlers = {
+  'catalog.product.updated.v1': async (event, em) => {
+    await em.query('insert into effects (event_id, key, seq, latency_ms) values ($1, $2, $3, $4)', [
+      event.id,
+      event.data.productId,
+      event.data.priceCents,
+      Date.now() - Date.parse(event.time),
+    ]);
+  },
+};
+
+export function consumer(db: Database, kafka: KafkaConnection, handlers: EventHandlers, group = uniqueName('group'), maxAttempts = 3, maxBatchSize?: number) {
+  return new EventConsumer(db, kafka, { group, topics: [TOPICS.product], handlers, maxAttempts, retryBaseMs: 20, sessionTimeoutMs: 6_000, maxBatchSize });
 }
 
 export function relay(db: Database, kafka: KafkaConnection, primaryUrl: string) {
@@ -74,3 +88,19 @@ export function relay(db: Database, kafka: KafkaConnection, primaryUrl: string) 
 
 export const newKey = () => randomUUID();
 export type { Envelope };
+
+/**
+ * A consumer replica in a process of its own (consumer-worker.ts): env PRIMARY_URL, KAFKA_BROKERS,
+ * TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, RECORD_LATENCY. It prints "started" once consuming; SIGTERM stops it gracefully.
+ */
+export function startConsumerWorker(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'consumer-worker.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, SWC_NODE_PROJECT: resolve(repoRoot, 'libs/messaging/tsconfig.json'), LOG_LEVEL: 'warn', ...env },
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, output: () => output, exited };
+}

@@ -1,7 +1,7 @@
 import { createEvent, dlqTopic, TOPICS, toKafkaMessage } from '@saas/contracts';
 import { eventually, infra, sql, uniqueName } from '@saas/testing';
 import type { KafkaMessage } from 'kafkajs';
-import type { KafkaConnection, Outbox } from '../index';
+import type { EventHandlers, KafkaConnection, Outbox } from '../index';
 import { Outbox as OutboxClass } from '../index';
 import { consumer, kafkaConnection, newKey, recordEffect, relay, serviceDatabase, uniquePrefix, writeProductEvent } from './harness';
 
@@ -24,6 +24,23 @@ async function readTopic(kafka: KafkaConnection, topic: string, expected: number
     await reader.disconnect();
   }
   return messages;
+}
+
+/** recordEffect, except that events named `poison` always fail with `reason`; counts their attempts. */
+function failingOn(poison: string, reason: string): { handlers: EventHandlers; attempts: () => number } {
+  let attempts = 0;
+  return {
+    handlers: {
+      'catalog.product.updated.v1': async (event, em) => {
+        if (event.data.name === poison) {
+          attempts++;
+          throw new Error(reason);
+        }
+        await recordEffect['catalog.product.updated.v1']!(event, em);
+      },
+    },
+    attempts: () => attempts,
+  };
 }
 
 describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
@@ -86,6 +103,41 @@ describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
     }
   });
 
+  it('keeps publishing across a Kafka restart in the middle of a stream of writes: every event applied once, in order per key', async () => {
+    // Stopping the broker while the relay's batches are in flight can leave the idempotent producer with
+    // sequence numbers the restarted broker refuses; the relay must get past that (a new producer).
+    const keys: string[] = Array.from({ length: 10 }, newKey);
+    const sink = consumer(consumerDb.db, kafka, recordEffect);
+    const publisher = relay(producerDb.db, kafka, producerDb.test.primaryUrl);
+    await sink.start();
+    publisher.start();
+    let stopped: Promise<void> | undefined;
+    try {
+      // Writes to one key follow each other (as updates of one row do); the keys' writes overlap.
+      for (let seq = 1; seq <= 60; seq++) {
+        await Promise.all(keys.map((key) => writeProductEvent(producerDb.db, outbox, key, seq)));
+        if (seq === 20) stopped = infra.controlAsync('stop', 'kafka');
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      await stopped;
+    } finally {
+      await infra.controlAsync('start', 'kafka');
+    }
+    try {
+      const mine = async () => (await effects(consumerDb)).filter((row) => keys.includes(row.key));
+      await eventually(async () => (await mine()).length >= 600, 90_000, 250);
+      const applied = await mine();
+      expect(new Set(applied.map((row) => row.event_id)).size).toBe(600);
+      expect(applied).toHaveLength(600);
+      for (const key of keys) {
+        expect(applied.filter((row) => row.key === key).map((row) => row.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      }
+    } finally {
+      await publisher.stop();
+      await sink.stop();
+    }
+  }, 150_000);
+
   it('applies an event delivered twice only once (inbox)', async () => {
     await sql(consumerDb.test.primaryUrl, 'truncate effects');
     const key = newKey();
@@ -109,16 +161,8 @@ describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
 
   it('dead-letters a poison event after N attempts and keeps the partition flowing', async () => {
     const key = newKey();
-    let poisonAttempts = 0;
-    const sink = consumer(consumerDb.db, kafka, {
-      'catalog.product.updated.v1': async (event, em) => {
-        if (event.data.name === 'poison') {
-          poisonAttempts++;
-          throw new Error('handler always fails for this one');
-        }
-        await recordEffect['catalog.product.updated.v1']!(event, em);
-      },
-    });
+    const failing = failingOn('poison', 'handler always fails for this one');
+    const sink = consumer(consumerDb.db, kafka, failing.handlers);
     const poison = createEvent('catalog.product.updated.v1', {
       source: '/catalog',
       subject: key,
@@ -136,7 +180,7 @@ describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
     await sink.start();
     try {
       await eventually(async () => (await effects(consumerDb)).filter((row) => row.key === key).length === 3, 20_000);
-      expect(poisonAttempts).toBe(3);
+      expect(failing.attempts()).toBe(3);
       const dead = (await readTopic(kafka, dlqTopic(kafka.topic(TOPICS.product)), 1)).find(
         (message) => message.headers?.ce_id?.toString() === poison.id,
       );
@@ -144,6 +188,70 @@ describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
       expect(dead!.headers!['dlq-reason']!.toString()).toBe('handler always fails for this one');
       expect(dead!.headers!['dlq-attempts']!.toString()).toBe('3');
       expect(dead!.headers!['dlq-source-topic']!.toString()).toBe(kafka.topic(TOPICS.product));
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('applies a backlog in batch transactions: one commit for many events, each applied once, in order', async () => {
+    const keys: string[] = Array.from({ length: 3 }, newKey);
+    const events = Array.from({ length: 300 }, (_, i) =>
+      createEvent('catalog.product.updated.v1', {
+        source: '/catalog',
+        subject: keys[i % 3],
+        data: { productId: keys[i % 3], name: `batched ${i}`, priceCents: i, categoryId: null, imageAssetIds: [] },
+      }),
+    );
+    await kafka.producer.send({ topic: kafka.topic(TOPICS.product), messages: events.map(toKafkaMessage) });
+    const group = uniqueName('batched');
+    const sink = consumer(consumerDb.db, kafka, recordEffect, group);
+    await sink.start();
+    try {
+      const mine = async () => (await effects(consumerDb)).filter((row) => keys.includes(row.key));
+      await eventually(async () => (await mine()).length >= 300, 30_000, 200);
+      const applied = await mine();
+      expect(new Set(applied.map((row) => row.event_id)).size).toBe(300);
+      for (const key of keys) {
+        const seqs = applied.filter((row) => row.key === key).map((row) => row.seq);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      }
+      // processed_at defaults to now(), the transaction's start: one distinct value per transaction.
+      const [{ transactions }] = await sql<{ transactions: number }>(
+        consumerDb.test.primaryUrl,
+        'select count(distinct processed_at)::int as transactions from inbox where consumer = $1 and event_id = any($2::uuid[])',
+        [group, events.map((e) => e.id)],
+      );
+      expect(transactions).toBeLessThan(60);
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('a handler failing in the middle of a batch: the events before it apply once, it is retried and dead-lettered, the rest follow in order', async () => {
+    const key = newKey();
+    const failing = failingOn('middle poison', 'handler fails for the middle one');
+    const sink = consumer(consumerDb.db, kafka, failing.handlers);
+    const event = (name: string, seq: number) =>
+      createEvent('catalog.product.updated.v1', {
+        source: '/catalog',
+        subject: key,
+        data: { productId: key, name, priceCents: seq, categoryId: null, imageAssetIds: [] },
+      });
+    const before = [1, 2, 3].map((seq) => event(`before ${seq}`, seq));
+    const poison = event('middle poison', 4);
+    const after = [5, 6, 7].map((seq) => event(`after ${seq}`, seq));
+    await kafka.producer.send({ topic: kafka.topic(TOPICS.product), messages: [...before, poison, ...after].map(toKafkaMessage) });
+    await sink.start();
+    try {
+      await eventually(async () => (await effects(consumerDb)).filter((row) => row.key === key).length >= 6, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // nothing more may arrive
+      expect((await effects(consumerDb)).filter((row) => row.key === key).map((row) => row.seq)).toEqual([1, 2, 3, 5, 6, 7]);
+      // The batch's try counts: maxAttempts (3) tries in all, not one more.
+      expect(failing.attempts()).toBe(3);
+      const dead = (await readTopic(kafka, dlqTopic(kafka.topic(TOPICS.product)), 1)).find(
+        (message) => message.headers?.ce_id?.toString() === poison.id,
+      );
+      expect(dead!.headers!['dlq-attempts']!.toString()).toBe('3');
     } finally {
       await sink.stop();
     }
