@@ -91,6 +91,26 @@ describe('template checks', () => {
     );
   });
 
+  it('lag scaling (KEDA) is refused beside the CPU HPA, above the partition count, or without a consumer group', () => {
+    expect(rejects({ set: ['services.media.lagScaling.enabled=true'] })).toContain(
+      'services.media: lagScaling and autoscaling are both enabled; KEDA makes its own HPA from the ScaledObject, so set services.media.autoscaling.enabled=false',
+    );
+    const off = 'services.media.autoscaling.enabled=false';
+    expect(rejects({ set: [off, 'services.media.lagScaling.enabled=true', 'services.media.lagScaling.maxReplicas=4'] })).toContain(
+      'services.media.lagScaling.maxReplicas (4) is above kafka.topics.partitions (3): a consumer group gives each partition to one member, so the extra replicas would sit idle',
+    );
+    expect(rejects({ set: ['services.auth.autoscaling.enabled=false', 'services.auth.lagScaling.enabled=true'] })).toContain(
+      'services.auth.lagScaling needs consumerGroup and topic (the group the service consumes with)',
+    );
+    expect(rejects({ set: [off, 'services.media.lagScaling.enabled=true', 'services.media.lagScaling.topic=bad topic'] })).toContain('/services/media/lagScaling/topic');
+    // Within the partitions it renders, with the topic prefix on group and topic.
+    const ok = template({ set: [off, 'services.media.lagScaling.enabled=true', 'kafka.topicPrefix=staging.', 'kafka.topics.partitions=6', 'services.media.lagScaling.maxReplicas=6'] });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('consumerGroup: "staging.media-thumbnails"');
+    expect(ok.stdout).toContain('topic: "staging.media.asset.v1"');
+    expect(ok.stdout).toContain('maxReplicaCount: 6');
+  });
+
   it('a good override of the same keys renders (the checks are not blanket refusals)', () => {
     for (const set of ['services.catalog.replicaCount=0', 'image.tag=1.2.3', 'services.catalog.shutdown.terminationGracePeriodSeconds=16']) {
       const result = template({ set: [set] });

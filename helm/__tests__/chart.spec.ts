@@ -23,7 +23,7 @@ function containerImages(object: K8sObject): string[] {
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((container: { image: string }) => container.image);
 }
 // Custom resources the chart may render; their shape is checked by the policy suite instead.
-const CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor']);
+const CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'keda.sh/v1alpha1/ScaledObject']);
 
 describe.each(Object.keys(sets))('value set "%s"', (name) => {
   const values = sets[name];

@@ -9,7 +9,14 @@ import { ROOT, kubecheck, parseManifests, validateModels } from './support/tools
 function loadgen(vars: Record<string, string>): string {
   return readFileSync(join(ROOT, 'k8s/demo/loadgen-job.yaml'), 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) => vars[name] ?? `\${${name}}`);
 }
-const vars = { RPS: '200', DURATION: '2m', TARGET: 'http://saas-saas-starter-catalog:3002/catalog/products', NAME: 'loadgen' };
+const vars = {
+  NAME: 'loadgen',
+  IMAGE: 'saas-starter-catalog:0.1.0',
+  RPS: '200',
+  CONCURRENCY: '',
+  DURATION: '2m',
+  TARGET: 'http://saas-starter-catalog.saas.svc:3002/catalog/products',
+};
 
 describe('k8s/', () => {
   it('kind-config.yaml: a multi-node cluster with zones and pinned node images', () => {
@@ -25,16 +32,24 @@ describe('k8s/', () => {
     const yaml = loadgen(vars);
     expect(yaml).not.toMatch(/\$\{\w+\}/);
     const objects = parseManifests(yaml);
-    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Job']);
+    expect(objects.map((o) => o.kind)).toEqual(['Job']);
     const report = kubecheck(yaml);
     expect(report.objects.flatMap((o) => [...o.strict, ...o.podSecurity])).toEqual([]);
     expect(validateModels(objects).results.flatMap((r) => r.errors)).toEqual([]);
-    const pod = objects[1].spec.template;
+    const pod = objects[0].spec.template;
     expect(pod.metadata.labels['saas-starter/client']).toBe('true');
     const container = pod.spec.containers[0];
-    expect(container.image).toMatch(/^grafana\/k6:\d+\.\d+\.\d+$/);
-    expect(Object.fromEntries(container.env.map((e: any) => [e.name, e.value]))).toEqual({ RPS: '200', DURATION: '2m', TARGET: vars.TARGET });
-    expect(objects[0].data['load.js']).toContain("executor: 'constant-arrival-rate'");
+    // The release's own image runs the script: nothing is pulled from an image registry.
+    expect(container.image).toBe(vars.IMAGE);
+    expect(container.command).toEqual(['node', '/loadgen/loadgen.mjs']);
+    expect(Object.fromEntries(container.env.map((e: any) => [e.name, e.value]))).toEqual({
+      RPS: '200',
+      CONCURRENCY: '',
+      DURATION: '2m',
+      TARGET: vars.TARGET,
+      NODE_OPTIONS: '',
+    });
+    expect(pod.spec.volumes[0].configMap.name).toBe('loadgen-script');
   });
 
   it('loadgen-job.yaml: a missing parameter is visible, not silently empty', () => {
@@ -43,7 +58,7 @@ describe('k8s/', () => {
 
   it('DEMO.md walks through every scenario of the issue', () => {
     const demo = readFileSync(join(ROOT, 'k8s/demo/DEMO.md'), 'utf8');
-    for (const heading of ['Scale a Deployment', 'HPA', 'Delete a pod', 'Rolling update', 'Drain a node', 'replica']) expect(demo).toContain(heading);
+    for (const heading of ['Scale a Deployment', 'HPA', 'Delete a pod', 'Rolling restart', 'Drain the node', 'replica']) expect(demo).toContain(heading);
     expect(demo).toContain('x-read-node');
     expect(demo).toContain('k8s/demo/loadgen-job.yaml');
   });

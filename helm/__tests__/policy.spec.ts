@@ -165,8 +165,16 @@ describe.each(Object.keys(sets))('policy, value set "%s"', (name) => {
       const target = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === hpa.spec.scaleTargetRef.name)!;
       expect(target.spec.replicas).toBeUndefined();
     }
+    for (const so of byKind(objects, 'ScaledObject')) {
+      const target = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === so.spec.scaleTargetRef.name)!;
+      expect(target).toBeDefined();
+      expect(target.spec.replicas).toBeUndefined();
+      // KEDA makes the HPA: never a second one for the same Deployment.
+      expect(byKind(objects, 'HorizontalPodAutoscaler').filter((h) => h.spec.scaleTargetRef.name === target.metadata.name)).toEqual([]);
+      expect(so.spec.triggers.map((t: any) => t.type)).toEqual(['kafka']);
+    }
     for (const d of appDeployments(objects)) {
-      const scaled = byKind(objects, 'HorizontalPodAutoscaler').some((h) => h.spec.scaleTargetRef.name === d.metadata.name);
+      const scaled = [...byKind(objects, 'HorizontalPodAutoscaler'), ...byKind(objects, 'ScaledObject')].some((h) => h.spec.scaleTargetRef.name === d.metadata.name);
       if (!scaled) expect(typeof d.spec.replicas).toBe('number');
     }
   });

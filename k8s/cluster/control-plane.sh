@@ -182,7 +182,7 @@ check_ports() {
 
 # kwok's behaviour: the "fast" stages of the pinned kwok module (nodes Ready with lease heartbeats, pods
 # Running/Ready at once, Job pods complete, PVCs provisioned and bound), and a canned log served for the
-# load generator's k6 container, so `kubectl logs` and the CLI's log streaming work end to end.
+# load generator's container, so `kubectl logs` and the CLI's log streaming work end to end.
 kwok_config() {
   local dir
   dir="$(cd "$ROOT/k8s/cluster/kwok" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)" ||
@@ -203,30 +203,20 @@ metadata:
   name: load-generator
 spec:
   logs:
-  - containers: [k6]
+  - containers: [loadgen]
     logsFile: $STATE/kwok/load-generator.log
     follow: false
 EOF
   } >"$STATE/kwok/kwok.yaml"
   cp "$dir/kustomize/stage/volume/fast/storage-class.yaml" "$STATE/kwok/storage-class.yaml"
-  # The shape of k6's end-of-test summary (k8s/demo/loadgen-job.yaml), in the CRI log format kwok serves.
+  # The shape of the load generator's output (k8s/demo/loadgen.mjs), in the CRI log format kwok serves.
   # No container runs under kwok: these numbers are canned, and say so.
   local t='2000-01-01T00:00:00.000000000Z'
   sed "s/^/$t stdout F /" >"$STATE/kwok/load-generator.log" <<'EOF'
-kwok: no container ran; this is a canned k6 log so log streaming can be exercised end to end
-running (0m02.0s), 00/10 VUs, 10 complete and 0 interrupted iterations
-constant ✓ [======================================] 00/10 VUs  2s  5.00 iters/s
-
-  █ TOTAL RESULTS
-
-    HTTP
-    http_req_duration.......................................................: avg=2.1ms    p(50)=1.98ms   p(95)=3.4ms    p(99)=3.9ms    max=4.2ms
-    http_req_failed.........................................................: 0.00%  0 out of 10
-    http_reqs...............................................................: 10     4.975124/s
-
-    EXECUTION
-    dropped_iterations......................................................: 0      0/s
-    iterations..............................................................: 10     4.975124/s
+kwok: no container ran; this is a canned load-generator log so log streaming can be exercised end to end
+t=1s ok=5 failed=0 rate=5/s p99=3.9ms pods=2 in-flight=0
+summary: 10 requests in 2s (5/s, open loop, 5 req/s) → http://canned/
+LOADGEN_SUMMARY {"target":"http://canned/","mode":"open loop, 5 req/s","durationS":2,"requests":10,"rps":5,"ok":10,"non2xx":0,"errors":0,"dropped":0,"statuses":{"200":10},"errorCodes":{},"servedBy":{"canned-pod-a":6,"canned-pod-b":4},"latencyMs":{"p50":1.9,"p95":3.4,"p99":3.9,"max":4.2}}
 EOF
 }
 

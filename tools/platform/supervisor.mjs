@@ -8,8 +8,10 @@ import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { limitCpu, parseCpuLimit, releaseCpu } from './cpu-quota.cjs';
 import { devAdmin, prepareDemo } from './demo-data.mjs';
 import { haproxyCommand, haproxyConfig, haproxyStats, MAX_REPLICAS } from './haproxy.mjs';
+import { startJaeger } from './jaeger.mjs';
 import { mergeOpenApi } from './openapi-merge.cjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,6 +30,10 @@ const lbPort = int('LB_PORT', 8080);
 const statsPort = int('LB_STATS_PORT', 8404);
 const controlPort = int('PLATFORM_CONTROL_PORT', 8099);
 const defaults = int('REPLICAS', 2);
+// Each replica under a CPU quota, like a pod's limit (e.g. 250m): what a second replica buys becomes visible.
+const cpuLimit = process.env.PLATFORM_CPU_LIMIT ? parseCpuLimit(process.env.PLATFORM_CPU_LIMIT) : undefined;
+// Ports shifted by an offset are another platform's: their cgroups are kept apart too.
+const cgroupName = (service, index) => `${portOffset ? `p${portOffset}-` : ''}${service}-${index}`;
 export const SERVICES = [
   { name: 'auth', basePort: 3001 },
   { name: 'catalog', basePort: 3002 },
@@ -43,6 +49,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** replicas[service][index] = { child, port, restarts, startedAt, state } */
 const replicas = Object.fromEntries(SERVICES.map((service) => [service.name, []]));
 let shuttingDown = false;
+/** PLATFORM_TRACING=1: the local Jaeger (tools/platform/jaeger.mjs), started before the replicas. */
+let jaeger;
 
 function portFree(port) {
   return new Promise((done) => {
@@ -79,8 +87,11 @@ function spawnReplica(service, index) {
   });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
+  // The process is bash until service-env.sh execs node (same pid): moved now, node starts inside the cgroup.
+  if (cpuLimit) limitCpu(child.pid, cgroupName(service, index), cpuLimit);
   Object.assign(slot, { child, pid: child.pid, startedAt: Date.now(), state: 'starting' });
   child.on('exit', (code, signal) => {
+    if (cpuLimit) releaseCpu(cgroupName(service, index));
     if (slot.child !== child) return;
     slot.child = undefined;
     slot.pid = undefined;
@@ -248,6 +259,7 @@ async function shutdown() {
       // already gone
     }
   }
+  await jaeger?.stop();
   log('stopped');
   process.exit(0);
 }
@@ -294,10 +306,16 @@ async function main() {
   });
   control.listen(controlPort, '127.0.0.1');
 
+  // Tracing: every replica exports its spans to the local Jaeger (unless OTEL_* already point elsewhere).
+  if (process.env.PLATFORM_TRACING === '1') {
+    jaeger = await startJaeger({ root, logFile: join(logs, 'jaeger.log') });
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT ||= jaeger.otlpEndpoint;
+    log(`jaeger up: traces at ${jaeger.ui}, OTLP in at ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
+  }
   // `npm start` (PLATFORM_DEMO=1) only: the local development admin gets the admin role at registration.
   const demo = process.env.PLATFORM_DEMO === '1';
   if (demo) process.env.AUTH_ADMIN_EMAILS = [process.env.AUTH_ADMIN_EMAILS, devAdmin(root).email].filter(Boolean).join(',');
-  log(`starting ${SERVICES.map((s) => `${s.name} x${s.desired}`).join(', ')}`);
+  log(`starting ${SERVICES.map((s) => `${s.name} x${s.desired}`).join(', ')}${cpuLimit ? `, each replica limited to ${cpuLimit}m CPU` : ''}`);
   await Promise.all(SERVICES.flatMap((service) => Array.from({ length: service.desired }, (_, index) => startReplica(service.name, index))));
   writeFileSync(join(dir, 'control.json'), JSON.stringify({ controlPort, lbPort, statsPort, pid: process.pid }));
   const lb = `http://127.0.0.1:${lbPort}`;
@@ -321,6 +339,12 @@ function banner(lb, prepared) {
     `  HAProxy stats     http://127.0.0.1:${statsPort}/`,
     `  API document      ${lb}/docs   (all four services, merged)`,
     ...SERVICES.map((s) => `  ${s.name.padEnd(8)} docs    ${lb}/${s.name}/docs`),
+    ...(jaeger
+      ? [
+          `  Traces (Jaeger)   ${jaeger.ui}/api/traces?service=auth&limit=5   (query API; the chart's Jaeger image adds the UI)`,
+          `                    one trace: ${jaeger.ui}/api/traces/<trace_id>  (trace_id is in every log line)`,
+        ]
+      : ['  Traces            off (PLATFORM_TRACING=1 npm start runs Jaeger and exports every span to it)']),
     '  Ctrl-C (or npm stop) stops everything; npm run platform -- status | logs <service> shows it running.',
   ];
   if (!prepared) return lines.join('\n');
@@ -346,8 +370,9 @@ function banner(lb, prepared) {
 
 process.on('SIGINT', () => void shutdown());
 process.on('SIGTERM', () => void shutdown());
-main().catch((error) => {
+main().catch(async (error) => {
   process.stderr.write(`[platform] ${error.message}\n`);
   shuttingDown = true;
+  await jaeger?.stop();
   process.exit(1);
 });

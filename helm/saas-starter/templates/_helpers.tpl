@@ -132,6 +132,14 @@ install they must run after it (post-install); external infrastructure exists be
 {{- end }}
 {{- end }}
 
+{{/* OTEL_EXPORTER_OTLP_ENDPOINT: tracing.endpoint, or the chart's Jaeger. */}}
+{{- define "saas.otlpEndpoint" -}}
+{{- if .Values.tracing.endpoint }}{{ .Values.tracing.endpoint }}
+{{- else if .Values.tracing.jaeger.enabled }}http://{{ include "saas.componentName" (dict "ctx" . "component" "jaeger") }}:4318
+{{- else }}{{ fail "tracing.enabled needs somewhere to send spans: set tracing.endpoint (an OTLP/HTTP collector, e.g. http://otel-collector.observability:4318) or enable tracing.jaeger" }}
+{{- end }}
+{{- end }}
+
 {{- define "saas.jwtIssuer" -}}
 {{- if .Values.config.jwtIssuer }}{{ .Values.config.jwtIssuer }}
 {{- else if and .Values.ingress.enabled .Values.ingress.host }}{{ if .Values.ingress.tls }}https{{ else }}http{{ end }}://{{ .Values.ingress.host }}/auth
@@ -183,6 +191,11 @@ install they must run after it (post-install); external infrastructure exists be
 {{- if eq .svc.name "media" }}{{ $_ := set $data "MEDIA_STORAGE_DIR" .svc.storage.dir }}{{ end }}
 {{- /* catalog enriches products with media URLs through the resilient HTTP client */}}
 {{- if eq .svc.name "catalog" }}{{ $_ := set $data "MEDIA_URL" (printf "http://%s:%v" (include "saas.componentName" (dict "ctx" $ctx "component" "media")) ($v.services.media.port | default 3003)) }}{{ end }}
+{{- if $v.tracing.enabled }}
+{{- $_ := set $data "OTEL_EXPORTER_OTLP_ENDPOINT" (include "saas.otlpEndpoint" $ctx) }}
+{{- $_ := set $data "OTEL_TRACES_SAMPLER" $v.tracing.sampler }}
+{{- $_ := set $data "OTEL_TRACES_SAMPLER_ARG" (toString $v.tracing.samplerArg) }}
+{{- end }}
 {{- range $k, $val := $v.config.env }}{{ $_ := set $data $k (toString $val) }}{{ end }}
 {{- range $k, $val := .svc.env }}{{ $_ := set $data $k (toString $val) }}{{ end }}
 {{- toYaml $data }}

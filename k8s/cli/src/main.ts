@@ -1,10 +1,11 @@
 /**
  * k8s CLI: live scaling demos on a cluster running the saas-starter chart.
- *   npm run k8s -- status | scale | load | chaos | rollout | help
+ *   npm run k8s -- status | scale | load | bench | chaos | rollout | help
  * See k8s/cli/README.md.
  */
 import { parseArgs, USAGE } from './cli/args';
 import { CliError, ExitCode } from './cli/errors';
+import { bench } from './commands/bench';
 import { killDbReplica, killPod } from './commands/chaos';
 import { load } from './commands/load';
 import { rolloutRestart } from './commands/rollout';
@@ -31,6 +32,9 @@ async function main(argv: string[]): Promise<number> {
       break;
     case 'load':
       await load(cluster, command, print);
+      break;
+    case 'bench':
+      await bench(cluster, command, print);
       break;
     case 'kill-pod':
       await killPod(cluster, command, print);

@@ -22,7 +22,7 @@ function helm(args: string[]) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr + (r.error ? String(r.error) : '') };
 }
 
-/** Objects of a rendered manifest stream; ServiceMonitor needs the prometheus-operator CRDs, absent here. */
+/** Objects of a rendered manifest stream. */
 function docs(yaml: string): Obj[] {
   return (loadAll(yaml) as Obj[]).filter((o) => o && o.kind);
 }
@@ -34,6 +34,17 @@ beforeAll(() => {
   kubectl(['create', 'namespace', NS]);
   // The API server's PodSecurity admission rejects any pod of the chart that is not "restricted".
   kubectl(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/warn=restricted']);
+  // KEDA's ScaledObject CRD (from the pinned KEDA module), so the chart's lag scaling is checked by the API server.
+  const crd = spawnSync('bash', [join(ROOT, 'k8s', 'cluster', 'addons', 'keda', 'crds.sh')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  if (crd.status !== 0) throw new Error(`k8s/cluster/addons/keda/crds.sh failed: ${crd.stderr}`);
+  kubectl(['apply', '--server-side', '-f', crd.stdout.trim()]);
+  kubectl(['wait', '--for=condition=Established', 'crd/scaledobjects.keda.sh', '--timeout=60s']);
+  // prometheus-operator's ServiceMonitor and PrometheusRule CRDs (from the pinned module), so the chart's
+  // monitoring objects are checked by the API server too.
+  const monitoring = spawnSync('bash', [join(ROOT, 'k8s', 'cluster', 'addons', 'prometheus-operator', 'crds.sh')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  if (monitoring.status !== 0) throw new Error(`k8s/cluster/addons/prometheus-operator/crds.sh failed: ${monitoring.stderr}`);
+  for (const file of monitoring.stdout.trim().split('\n')) kubectl(['apply', '--server-side', '-f', file]);
+  kubectl(['wait', '--for=condition=Established', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com', '--timeout=60s']);
 });
 
 describe('helm install of helm/saas-starter', () => {
@@ -66,14 +77,44 @@ describe('helm install of helm/saas-starter', () => {
       const rendered = helm(['template', 'dry', CHART, '-n', NS, '-f', join(ROOT, file)]);
       expect(rendered.code).toBe(0);
       // Pass helm's YAML through untouched (re-serialising with a YAML 1.2 parser would turn the
-      // chart's octal 0555 modes into decimal 555). ServiceMonitor needs prometheus-operator's CRDs.
-      const checkable = rendered.stdout.split(/^---\s*$/m).filter((d) => /^kind: /m.test(d) && !/^kind: ServiceMonitor$/m.test(d));
+      // chart's octal 0555 modes into decimal 555). ServiceMonitor, PrometheusRule and KEDA's ScaledObject
+      // are checked against their CRDs' schemas (installed above).
+      const checkable = rendered.stdout.split(/^---\s*$/m).filter((d) => /^kind: /m.test(d));
       const out = kubectl(['apply', '--dry-run=server', '-n', NS, '-f', '-'], checkable.map((d) => `---\n${d}`).join('\n'));
       const created = out.trim().split('\n');
       expect(created).toHaveLength(checkable.length);
       for (const line of created) expect(line).toMatch(/ created \(server dry run\)$/);
     },
   );
+});
+
+describe('lag scaling (KEDA ScaledObject) against the real API', () => {
+  const render = (set: string[]) => {
+    const rendered = helm(['template', 'lag', CHART, '-n', NS, '--show-only', 'templates/app/scaledobject.yaml', ...set.flatMap((s) => ['--set', s])]);
+    expect(rendered.code).toBe(0);
+    return rendered.stdout;
+  };
+  const media = ['services.media.autoscaling.enabled=false', 'services.media.lagScaling.enabled=true'];
+
+  it('the chart\'s ScaledObject is accepted and stored as rendered', () => {
+    const out = kubectl(['apply', '-n', NS, '-f', '-'], render(media));
+    expect(out.trim()).toBe('scaledobject.keda.sh/lag-saas-starter-media created');
+    const stored = get('scaledobject', 'lag-saas-starter-media', NS);
+    expect(stored.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 3, scaleTargetRef: { name: 'lag-saas-starter-media' } });
+    expect(stored.spec.triggers[0]).toMatchObject({ type: 'kafka', metadata: { consumerGroup: 'media-thumbnails', topic: 'media.asset.v1', lagThreshold: '20' } });
+    kubectl(['delete', 'scaledobject', 'lag-saas-starter-media', '-n', NS]);
+  });
+
+  it('the API server refuses a ScaledObject its schema does not allow (the check can fail)', () => {
+    const broken = render(media).replace(/maxReplicaCount: 3/, 'maxReplicaCount: "three"');
+    const r = spawnSync(join(ROOT, '.local', 'tools', 'bin', 'kubectl'), ['apply', '--dry-run=server', '-n', NS, '-f', '-'], {
+      input: broken,
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG },
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/spec\.maxReplicaCount.*(Invalid value|must be of type integer)/);
+  });
 });
 
 describe('the CLI on the installed chart', () => {

@@ -1,11 +1,11 @@
 /**
- * The CLI's pure parts: argument checks, formatting, the load-generator template and k6's summary.
+ * The CLI's pure parts: argument checks, formatting, the load-generator template and its summary.
  */
 import { parseArgs, parseDuration } from '../cli/args';
 import { CliError, ExitCode } from '../cli/errors';
-import { age, hpaMetrics, table } from '../cli/format';
-import { formatSummary, parseSummary, toMs } from '../cli/summary';
-import { DEFAULT_TEMPLATE, renderTemplate, substitute } from '../cli/template';
+import { age, hpaMetrics, parseCpu, requestsServed, showCpu, showRate, table } from '../cli/format';
+import { benchTable, formatSummary, parseSummary, podsServing } from '../cli/summary';
+import { DEFAULT_TEMPLATE, renderTemplate, scriptConfigMap, substitute } from '../cli/template';
 
 const usage = (argv: string[]) => {
   try {
@@ -47,10 +47,20 @@ describe('argument checks (bad input fails before any cluster call)', () => {
       follow: true,
       timeout: 270,
     });
-    expect(usage(['load', 'catalog', '--duration', '30s']).message).toContain('--rps');
+    expect(parseArgs(['load', 'catalog', '--concurrency', '8', '--duration', '20s'], {}).command).toMatchObject({ name: 'load', concurrency: 8, rps: undefined });
+    expect(usage(['load', 'catalog', '--duration', '30s']).message).toContain('exactly one of --rps N');
+    expect(usage(['load', 'catalog', '--rps', '5', '--concurrency', '5', '--duration', '30s']).message).toContain('exactly one of --rps N');
     expect(usage(['load', 'catalog', '--rps', '0', '--duration', '30s']).message).toContain('at least 1');
     expect(usage(['load', 'catalog', '--rps', '5', '--duration', 'soon']).message).toContain('not a duration');
     expect(usage(['load', 'catalog', '--rps', '5', '--duration', '5s', '--path', 'x']).message).toContain('must start with "/"');
+  });
+
+  it('checks bench parameters, with defaults', () => {
+    expect(parseArgs(['bench', 'catalog'], {}).command).toMatchObject({ name: 'bench', pods: [1, 2, 3], concurrency: 16, durationSeconds: 20, warmupSeconds: 10 });
+    expect(parseArgs(['bench', 'catalog', '--pods', '1,4', '--warmup', '0', '--duration', '10s'], {}).command).toMatchObject({ pods: [1, 4], warmupSeconds: 0, durationSeconds: 10 });
+    expect(usage(['bench', 'catalog', '--pods', '1,0']).message).toContain('at least 1');
+    expect(usage(['bench', 'catalog', '--pods', '1,x']).message).toContain('whole number');
+    expect(usage(['bench', 'catalog', '--rps', '5']).message).toContain('--rps');
   });
 
   it('rejects unknown commands, actions and flags, and flags that do not apply', () => {
@@ -94,42 +104,82 @@ describe('formatting', () => {
     expect(hpaMetrics([], [])).toBe('no metrics');
   });
 
-  it("reads k6's end-of-test summary (1.x and 0.x formats) and prints it", () => {
-    const v1 = [
-      'running (0m10.0s), 00/10 VUs, 100 complete and 0 interrupted iterations',
-      '    http_req_duration.......................................................: avg=1.53ms   p(50)=1.22ms   p(95)=2.92ms   p(99)=4.1ms  max=25.76ms',
-      '      { expected_response:true }............................................: avg=1.53ms   p(50)=1.22ms   p(95)=2.92ms   p(99)=4.1ms  max=25.76ms',
-      '    http_req_failed.........................................................: 1.00%  1 out of 100',
-      '    http_reqs...............................................................: 100    9.993/s',
-      '    dropped_iterations......................................................: 3      0.3/s',
+  it('reads CPU quantities and counts the requests a pod served from its /metrics (probes and scrapes left out)', () => {
+    expect([parseCpu('250m'), parseCpu('1'), parseCpu('1500000n'), parseCpu('12345u'), parseCpu('lots')]).toEqual([250, 1000, 1.5, 12.345, undefined]);
+    const metrics = [
+      '# HELP http_request_duration_seconds HTTP request latency by route and status',
+      'http_request_duration_seconds_count{service="catalog",method="GET",route="/health/ready",status="200"} 40',
+      'http_request_duration_seconds_count{service="catalog",method="GET",route="/metrics",status="200"} 3',
+      'http_request_duration_seconds_count{service="catalog",method="GET",route="/catalog/products",status="200"} 120',
+      'http_request_duration_seconds_count{service="catalog",method="GET",route="/catalog/products/:id",status="404"} 5',
+      'http_request_duration_seconds_sum{service="catalog",method="GET",route="/catalog/products",status="200"} 1.5',
     ].join('\n');
-    const s = parseSummary(v1)!;
-    expect(s).toEqual({ requests: 100, rps: 9.993, failedRate: 1, failed: 1, droppedIterations: 3, latencyMs: { avg: 1.53, 'p(50)': 1.22, 'p(95)': 2.92, 'p(99)': 4.1, max: 25.76 } });
-    expect(formatSummary(s).join('\n')).toBe(
-      'requests: 100 at 9.993 req/s; failed 1% (1); 3 iterations dropped (the generator ran out of VUs)\nlatency:  avg 1.53 ms · p(50) 1.22 ms · p(95) 2.92 ms · p(99) 4.1 ms · max 25.76 ms',
-    );
-    const v0 = '     http_req_duration..............: avg=480.1µs min=200µs med=1s max=1m2.5s p(90)=2ms\n     http_req_failed................: 0.00%  ✓ 0        ✗ 600\n     http_reqs......................: 600    59.8/s';
-    expect(parseSummary(v0)).toEqual({ requests: 600, rps: 59.8, failedRate: 0, failed: 0, latencyMs: { avg: 0.48, min: 0.2, med: 1000, max: 62500, 'p(90)': 2 } });
-    expect(toMs('1m2.5s')).toBe(62500);
+    expect(requestsServed(metrics)).toBe(125);
+    expect(requestsServed(metrics.split('\n').slice(0, 3).join('\n'))).toBe(0);
+    expect(requestsServed('not metrics')).toBeUndefined();
+    expect([showCpu(37.6), showCpu(undefined), showRate(4.25), showRate(123.4), showRate(undefined)]).toEqual(['38m', '-', '4.3/s', '123/s', '-']);
+  });
+
+  it("reads the load generator's summary line and prints it", () => {
+    const line = {
+      mode: 'open loop, 50 req/s',
+      durationS: 10,
+      requests: 500,
+      rps: 49.9,
+      ok: 497,
+      non2xx: 2,
+      errors: 1,
+      dropped: 0,
+      statuses: { '200': 497, '503': 2 },
+      errorCodes: { ECONNRESET: 1 },
+      servedBy: { 'pod-b': 200, 'pod-a': 297, '-': 1 },
+      latencyMs: { p50: 3.1, p95: 8, p99: 12.5, max: 40 },
+    };
+    const log = `t=5s ok=250 failed=0\n  | LOADGEN_SUMMARY ${JSON.stringify(line)}\n`;
+    const s = parseSummary(log)!;
+    expect(s).toEqual(line);
+    expect(podsServing(s)).toEqual(['pod-a', 'pod-b']);
+    expect(formatSummary(s)).toEqual([
+      'requests: 500 at 49.9 req/s (open loop, 50 req/s); failed 3 (HTTP 503 ×2, ECONNRESET ×1)',
+      'latency:  p50 3.1 ms · p95 8 ms · p99 12.5 ms · max 40 ms',
+      'pods:     pod-a 297, pod-b 200',
+    ]);
+    expect(formatSummary({ ...s, readFrom: { 'replica-1': 300, primary: 197 } })[3]).toBe('reads:    replica-1 300, primary 197 (x-read-node)');
     expect(parseSummary('no summary here')).toBeUndefined();
+    expect(parseSummary('LOADGEN_SUMMARY {not json')).toBeUndefined();
+    expect(parseSummary('LOADGEN_SUMMARY {"requests":"many"}')).toBeUndefined();
+  });
+
+  it('tabulates a bench run with ratios against the first row', () => {
+    const at = (rps: number, pods: string[]) => ({ ...parseSummary(`LOADGEN_SUMMARY ${JSON.stringify({ mode: 'm', durationS: 1, requests: rps, rps, ok: rps, non2xx: 0, errors: 0, dropped: 0, statuses: {}, errorCodes: {}, servedBy: Object.fromEntries(pods.map((p) => [p, 1])), latencyMs: { p50: 1, p95: 2, p99: 3, max: 4 } })}`)! });
+    expect(benchTable([{ pods: 1, summary: at(100, ['a']) }, { pods: 2, summary: at(190, ['a', 'b']) }], '250m')).toEqual([
+      '| pods (CPU limit 250m each) | req/s | × 1st row | p50 ms | p99 ms | failed | pods answering |',
+      '|---|---|---|---|---|---|---|',
+      '| 1 | 100 | 1.00× | 1 | 3 | 0 | 1 |',
+      '| 2 | 190 | 1.90× | 1 | 3 | 0 | 2 |',
+    ]);
   });
 });
 
 describe('the load-generator template (k8s/demo/loadgen-job.yaml)', () => {
+  const vars = { NAME: 'lg-1', IMAGE: 'saas-starter-catalog:0.1.0', RPS: '25', CONCURRENCY: '', DURATION: '90s', TARGET: 'http://x-catalog.ns.svc:3002/catalog/products' };
   it('is filled like its envsubst instructions say, and nothing else is touched', () => {
-    const objects = renderTemplate(DEFAULT_TEMPLATE, { RPS: '25', DURATION: '90s', TARGET: 'http://x-catalog.ns.svc:3002/catalog/products', NAME: 'lg-1' });
+    const objects = renderTemplate(DEFAULT_TEMPLATE, vars);
     const job = objects.find((o) => o.kind === 'Job')!;
-    const cm = objects.find((o) => o.kind === 'ConfigMap')!;
     expect(job.metadata.name).toBe('lg-1');
-    const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env).toMatchObject({ RPS: '25', DURATION: '90s', TARGET: 'http://x-catalog.ns.svc:3002/catalog/products' });
+    const container = job.spec.template.spec.containers[0];
+    expect(container.image).toBe('saas-starter-catalog:0.1.0');
+    expect(container.command).toEqual(['node', '/loadgen/loadgen.mjs']);
+    const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ RPS: '25', CONCURRENCY: '', DURATION: '90s', TARGET: 'http://x-catalog.ns.svc:3002/catalog/products' });
+    const cm = scriptConfigMap('lg-1');
     expect(cm.metadata.name).toBe(job.spec.template.spec.volumes.find((v: { configMap?: { name: string } }) => v.configMap)?.configMap.name);
-    // the k6 script keeps its own ${...}-free JavaScript intact
-    expect(String((cm.data as Record<string, string>)['load.js'])).toContain('Number(__ENV.RPS)');
-    expect(substitute('$RPS ${NAME} $HOME ${OTHER}', { RPS: '1', DURATION: '', TARGET: '', NAME: 'n' })).toBe('1 n $HOME ${OTHER}');
+    expect(String((cm.data as Record<string, string>)['loadgen.mjs'])).toContain('LOADGEN_SUMMARY');
+    expect(substitute('$RPS ${NAME} $HOME ${OTHER}', vars)).toBe('25 lg-1 $HOME ${OTHER}');
   });
 
-  it('reports an unreadable template as bad input', () => {
-    expect(() => renderTemplate('/nonexistent.yaml', { RPS: '1', DURATION: '1s', TARGET: 't', NAME: 'n' })).toThrow(/cannot read the load-generator template/);
+  it('reports an unreadable template or script as bad input', () => {
+    expect(() => renderTemplate('/nonexistent.yaml', vars)).toThrow(/cannot read the load-generator template/);
+    expect(() => scriptConfigMap('x', '/nonexistent.mjs')).toThrow(/cannot read the load-generator script/);
   });
 });

@@ -234,29 +234,57 @@ describe('rollout restart', () => {
 });
 
 describe('load', () => {
-  it("creates the load-generator Job from k8s/demo/loadgen-job.yaml with the requested rate and duration, and streams k6's summary", async () => {
+  it("creates the load-generator Job from k8s/demo/loadgen-job.yaml on the service's own image, with the requested rate and duration, and streams its summary", async () => {
     const r = await cli(['load', 'catalog', '--rps', '5', '--duration', '2s', ...base]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const target = 'http://demo-catalog.cli-e2e.svc:80/catalog/products';
-    const name = new RegExp(`started job/(\\S+): 5 req/s for 2s → ${target.replace(/\./g, '\\.')} \\(k6, k8s/demo/loadgen-job\\.yaml\\)`).exec(r.stdout)?.[1];
+    const name = new RegExp(`started job/(\\S+): 5 req/s for 2s → ${target.replace(/\./g, '\\.')} \\(k8s/demo/loadgen-job\\.yaml\\)`).exec(r.stdout)?.[1];
     expect(name).toBeDefined();
     expect(r.stdout).toMatch(/expect: .*demo-catalog raises desired replicas \(up to 5\)/);
-    // The log travels kwok (the "kubelet") → kube-apiserver → CLI; kwok serves a canned k6 log.
+    // The log travels kwok (the "kubelet") → kube-apiserver → CLI; kwok serves a canned log.
     expect(r.stdout).toContain('  | kwok: no container ran');
     expect(r.stdout).toContain(`job/${name}: Complete`);
-    expect(r.stdout).toContain('requests: 10 at 4.975124 req/s; failed 0% (0)');
-    expect(r.stdout).toMatch(/latency: +avg 2\.1 ms · p\(50\) 1\.98 ms · p\(95\) 3\.4 ms · p\(99\) 3\.9 ms · max 4\.2 ms/);
+    expect(r.stdout).toContain('requests: 10 at 5 req/s (open loop, 5 req/s); failed 0');
+    expect(r.stdout).toContain('latency:  p50 1.9 ms · p95 3.4 ms · p99 3.9 ms · max 4.2 ms');
+    expect(r.stdout).toContain('pods:     canned-pod-a 6, canned-pod-b 4');
+    expect(r.stdout).not.toContain('LOADGEN_SUMMARY');
     const job = get('job', name!, NS);
     const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]));
+    // CONCURRENCY stays empty (open loop); the API server stores an empty value as an unset one.
     expect(env).toEqual({ RPS: '5', DURATION: '2s', TARGET: target });
+    expect(job.spec.template.spec.containers[0].image).toBe(deployment('catalog').spec.template.spec.containers[0].image);
     expect(job.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'load-generator', 'saas-starter.io/load-target': 'catalog' });
     // The pod keeps the label the chart's NetworkPolicy admits clients by.
     expect(job.spec.template.metadata.labels).toMatchObject({ 'saas-starter/client': 'true', 'app.kubernetes.io/instance': RELEASE });
     expect(job.status.conditions.some((c: Obj) => c.type === 'Complete' && c.status === 'True')).toBe(true);
     const cm = get('configmap', `${name}-script`, NS);
     expect(cm.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Job', name, uid: job.metadata.uid })]);
-    expect(cm.data['load.js']).toContain('constant-arrival-rate');
+    expect(cm.data['loadgen.mjs']).toContain('LOADGEN_SUMMARY');
+  });
+});
+
+describe('bench', () => {
+  it('runs the same closed-loop load at each pod count through the Service, tabulates it, and puts the replicas back', async () => {
+    const r = await cli(['bench', 'media', '--pods', '1,3', '--duration', '1s', '--warmup', '0', ...base]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('bench demo-media: 16 concurrent clients, 1s per step (after 0s warm-up), CPU limit per pod none, pods 3 → 1');
+    expect(r.stdout).toContain('warning: no CPU limit');
+    // kwok serves the same canned log for every run, so the figures are equal: the flow is what is checked.
+    expect(r.stdout).toContain('| pods (CPU limit none each) | req/s | × 1st row | p50 ms | p99 ms | failed | pods answering |');
+    expect(r.stdout).toContain('| 1 | 5 | 1.00× | 1.9 | 3.9 | 0 | 2 |');
+    expect(r.stdout).toContain('| 3 | 5 | 1.00× | 1.9 | 3.9 | 0 | 2 |');
+    const jobs = list('jobs', NS, 'saas-starter.io/load-target=media');
+    expect(jobs.map((j) => Object.fromEntries(j.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value])).CONCURRENCY)).toEqual(['16', '16']);
+    await eventually(settled('media', 2), 60_000, 'media back at 2 replicas');
+  });
+
+  it('refuses a service an HPA manages (it would change replicas mid-run)', async () => {
+    const r = await cli(['bench', 'catalog', '--duration', '1s', ...base]);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain('error: refusing to benchmark demo-catalog: HorizontalPodAutoscaler demo-catalog manages its replicas');
+    expect(r.stderr).toContain('--set services.catalog.autoscaling.enabled=false');
   });
 });
 

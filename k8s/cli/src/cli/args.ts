@@ -17,7 +17,8 @@ export type Command =
   | { name: 'help' }
   | { name: 'status'; once: boolean; watchSeconds?: number }
   | { name: 'scale'; service: Service; replicas: number; force: boolean; wait: boolean; timeout: number }
-  | { name: 'load'; service: Service; rps: number; durationSeconds: number; path?: string; template?: string; follow: boolean; timeout: number }
+  | { name: 'load'; service: Service; rps?: number; concurrency?: number; durationSeconds: number; path?: string; template?: string; follow: boolean; timeout: number }
+  | { name: 'bench'; service: Service; pods: number[]; concurrency: number; durationSeconds: number; warmupSeconds: number; path?: string; timeout: number }
   | { name: 'kill-pod'; service: Service; pod?: string; now: boolean; wait: boolean; timeout: number }
   | { name: 'kill-db-replica'; now: boolean; wait: boolean; timeout: number }
   | { name: 'rollout-restart'; service: Service; wait: boolean; timeout: number };
@@ -34,9 +35,14 @@ Commands
   scale <service> <replicas> [--force] [--wait]
                                        set replicas through the scale subresource; refuses when an HPA
                                        manages the Deployment unless --force
-  load <service> --rps N --duration T [--path /p] [--template FILE] [--no-follow]
-                                       run the load-generator Job (k6, k8s/demo/loadgen-job.yaml) against a
-                                       service at a constant rate; stream its output and summary
+  load <service> (--rps N | --concurrency N) --duration T [--path /p] [--template FILE] [--no-follow]
+                                       run the load-generator Job (k8s/demo/loadgen-job.yaml, on the
+                                       service's own image) at a fixed rate or with N concurrent clients;
+                                       stream its progress and summary (requests, failed, p99, pods)
+  bench <service> [--pods 1,2,3] [--concurrency 16] [--duration 20s] [--warmup 10s] [--path /p]
+                                       the same closed-loop load through the Service at each pod count
+                                       (largest first, after one warm-up); prints req/s, ratios and p99
+                                       (needs the service's HPA off)
   chaos kill-pod <service> [--pod NAME] [--now] [--wait]
                                        delete one pod of a service; its ReplicaSet replaces it
   chaos kill-db-replica [--now] [--wait]
@@ -69,6 +75,9 @@ const VALUE_FLAGS = new Set([
   'duration',
   'path',
   'template',
+  'concurrency',
+  'pods',
+  'warmup',
   'pod',
   'watch-seconds',
 ]);
@@ -107,6 +116,11 @@ function integer(text: string | undefined, what: string, { min }: { min: number 
     );
   }
   return n;
+}
+
+function pathFlag(path: string | undefined): string | undefined {
+  if (path !== undefined && !path.startsWith('/')) throw usageError(`--path must start with "/" (got "${path}")`);
+  return path;
 }
 
 export function parseService(text: string | undefined): Service {
@@ -214,27 +228,50 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return { global, command: { name: 'scale', service, replicas, force: bool('force'), wait: bool('wait'), timeout } };
     }
     case 'load': {
-      only(['rps', 'duration', 'path', 'template', 'no-follow', 'timeout'], 'load');
+      only(['rps', 'concurrency', 'duration', 'path', 'template', 'no-follow', 'timeout'], 'load');
       const service = parseService(rest[0]);
       extra(rest, 1, 'load');
-      if (str('rps') === undefined) throw usageError('load needs --rps N', 'Example: npm run k8s -- load catalog --rps 50 --duration 60s');
-      if (str('duration') === undefined) throw usageError('load needs --duration T', 'Example: npm run k8s -- load catalog --rps 50 --duration 60s');
-      const rps = integer(str('rps'), '--rps', { min: 1 });
+      const example = 'Example: npm run k8s -- load catalog --rps 50 --duration 60s';
+      if ((str('rps') === undefined) === (str('concurrency') === undefined)) throw usageError('load needs exactly one of --rps N (fixed rate) or --concurrency N (closed loop)', example);
+      if (str('duration') === undefined) throw usageError('load needs --duration T', example);
+      const rps = str('rps') === undefined ? undefined : integer(str('rps'), '--rps', { min: 1 });
+      const concurrency = str('concurrency') === undefined ? undefined : integer(str('concurrency'), '--concurrency', { min: 1 });
       const durationSeconds = parseDuration(str('duration') ?? '');
-      const path = str('path');
-      if (path !== undefined && !path.startsWith('/')) throw usageError(`--path must start with "/" (got "${path}")`);
       return {
         global,
         command: {
           name: 'load',
           service,
           rps,
+          concurrency,
           durationSeconds,
-          path,
+          path: pathFlag(str('path')),
           template: str('template'),
           follow: !bool('no-follow'),
           // A load run may take as long as its duration plus scheduling and start-up.
           timeout: str('timeout') === undefined ? durationSeconds + 180 : timeout,
+        },
+      };
+    }
+    case 'bench': {
+      only(['pods', 'concurrency', 'duration', 'warmup', 'path', 'timeout'], 'bench');
+      const service = parseService(rest[0]);
+      extra(rest, 1, 'bench');
+      const pods = (str('pods') ?? '1,2,3').split(',').map((n) => integer(n, '--pods entry', { min: 1 }));
+      if (pods.length > 10) throw usageError('--pods takes at most 10 steps');
+      const durationSeconds = parseDuration(str('duration') ?? '20s');
+      const warmupSeconds = str('warmup') === '0' ? 0 : parseDuration(str('warmup') ?? '10s', '--warmup');
+      return {
+        global,
+        command: {
+          name: 'bench',
+          service,
+          pods,
+          concurrency: integer(str('concurrency') ?? '16', '--concurrency', { min: 1 }),
+          durationSeconds,
+          warmupSeconds,
+          path: pathFlag(str('path')),
+          timeout: str('timeout') === undefined ? 300 : timeout,
         },
       };
     }
@@ -264,6 +301,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return { global, command: { name: 'rollout-restart', service, wait: bool('wait'), timeout } };
     }
     default:
-      throw usageError(`unknown command "${cmd}"`, 'Commands: status, scale, load, chaos, rollout, help.');
+      throw usageError(`unknown command "${cmd}"`, 'Commands: status, scale, load, bench, chaos, rollout, help.');
   }
 }

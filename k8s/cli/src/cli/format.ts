@@ -105,3 +105,32 @@ export function hpaMetrics(specList?: MetricSpec[] | null, statusList?: MetricSt
     })
     .join(', ');
 }
+
+/** Kubernetes CPU quantities ("250m", "1", "1500000n", "12345u") → millicores. */
+export function parseCpu(quantity: string | undefined): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(n|u|m)?$/.exec(quantity ?? '');
+  if (!match) return undefined;
+  const scale = { n: 1e-6, u: 1e-3, m: 1 }[match[2] as 'n' | 'u' | 'm'] ?? 1000;
+  return Number(match[1]) * scale;
+}
+
+/**
+ * Requests a service pod has served, from its Prometheus text: the sum of `http_request_duration_seconds_count`
+ * over every route except the operational ones (probes and scrapes would count as traffic otherwise).
+ */
+export function requestsServed(metricsText: string): number | undefined {
+  let total: number | undefined;
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith('http_request_duration_seconds_count')) continue;
+    total ??= 0; // the family is there: a pod that served only probes has served 0 requests
+    const route = /route="([^"]*)"/.exec(line)?.[1] ?? '';
+    if (route.startsWith('/health') || route === '/metrics') continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) total = (total ?? 0) + value;
+  }
+  return total;
+}
+
+/** "37m" / "-" and "12.5/s" / "-". */
+export const showCpu = (milli: number | undefined) => (milli === undefined ? '-' : `${Math.round(milli)}m`);
+export const showRate = (perSecond: number | undefined) => (perSecond === undefined ? '-' : `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)}/s`);

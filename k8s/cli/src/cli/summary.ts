@@ -1,51 +1,84 @@
 /**
- * The load generator's end-of-test summary (k6, k8s/demo/loadgen-job.yaml): parsing and printing.
- * Pure, unit-tested. Accepts k6 1.x ("0.00%  0 out of 600") and 0.x ("0.00%  ✓ 0  ✗ 600") lines.
+ * The load generator's end-of-run summary (k8s/demo/loadgen.mjs prints one `LOADGEN_SUMMARY {json}` line):
+ * parsing and printing. Pure, unit-tested.
  */
 
 export interface LoadSummary {
+  mode: string;
+  durationS: number;
   requests: number;
   rps: number;
-  failedRate?: number; // percent
-  failed?: number;
-  droppedIterations?: number;
-  latencyMs: Record<string, number>; // avg, p(50), p(95), p(99), max, ... as k6 printed them
+  ok: number;
+  non2xx: number;
+  errors: number;
+  dropped: number;
+  statuses: Record<string, number>;
+  errorCodes: Record<string, number>;
+  /** Responses per pod, by the `x-served-by` header. */
+  servedBy: Record<string, number>;
+  /** Reads per database node, by the `x-read-node` header (absent in older summaries). */
+  readFrom?: Record<string, number>;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
 }
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, 'µs': 1e-3, us: 1e-3, ms: 1, s: 1000, m: 60_000 };
+const MARKER = 'LOADGEN_SUMMARY ';
 
-/** "1.53ms" / "480.1µs" / "1m2.5s" → milliseconds. */
-export function toMs(text: string): number | undefined {
-  const parts = [...text.matchAll(/([\d.]+)(ns|µs|us|ms|s|m)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
-  return Math.round(parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit], 0) * 1000) / 1000;
-}
-
+/** The last summary line in a log, or undefined when there is none (or it is not the expected shape). */
 export function parseSummary(log: string): LoadSummary | undefined {
-  const reqs = /http_reqs\.*:\s*(\d+)\s+([\d.]+)\/s/.exec(log);
-  if (!reqs) return undefined;
-  const summary: LoadSummary = { requests: Number(reqs[1]), rps: Number(reqs[2]), latencyMs: {} };
-  const failed = /http_req_failed\.*:\s*([\d.]+)%\s+(?:(\d+) out of (\d+)|✓ (\d+)\s+✗ (\d+))/.exec(log);
-  if (failed) {
-    summary.failedRate = Number(failed[1]);
-    summary.failed = Number(failed[2] ?? failed[4]);
+  const line = log
+    .split('\n')
+    .map((l) => l.replace(/^\s*\|\s?/, ''))
+    .reverse()
+    .find((l) => l.startsWith(MARKER));
+  if (!line) return undefined;
+  try {
+    const parsed = JSON.parse(line.slice(MARKER.length)) as LoadSummary;
+    const numbers = [parsed.requests, parsed.rps, parsed.ok, parsed.non2xx, parsed.errors, parsed.latencyMs?.p99];
+    return numbers.every((n) => typeof n === 'number' && Number.isFinite(n)) ? parsed : undefined;
+  } catch {
+    return undefined;
   }
-  const dropped = /dropped_iterations\.*:\s*(\d+)/.exec(log);
-  if (dropped) summary.droppedIterations = Number(dropped[1]);
-  const duration = /^\s*http_req_duration\.*:\s*(.*)$/m.exec(log);
-  for (const [, key, value] of duration?.[1].matchAll(/(avg|min|med|max|p\([\d.]+\))=(\S+)/g) ?? []) {
-    const ms = toMs(value);
-    if (ms !== undefined) summary.latencyMs[key] = ms;
-  }
-  return summary;
+}
+
+/** Pods that served responses (x-served-by), busiest first. */
+export function podsServing(s: LoadSummary): string[] {
+  return Object.entries(s.servedBy)
+    .filter(([pod]) => pod !== '-')
+    .sort((a, b) => b[1] - a[1])
+    .map(([pod]) => pod);
 }
 
 export function formatSummary(s: LoadSummary): string[] {
-  const latency = Object.entries(s.latencyMs)
-    .map(([k, v]) => `${k} ${v} ms`)
-    .join(' · ');
+  const failed = s.non2xx + s.errors;
+  const why = [
+    ...Object.entries(s.statuses)
+      .filter(([status]) => !status.startsWith('2'))
+      .map(([status, n]) => `HTTP ${status} ×${n}`),
+    ...Object.entries(s.errorCodes).map(([code, n]) => `${code} ×${n}`),
+  ].join(', ');
   return [
-    `requests: ${s.requests} at ${s.rps} req/s; failed ${s.failedRate ?? '?'}% (${s.failed ?? '?'})${s.droppedIterations ? `; ${s.droppedIterations} iterations dropped (the generator ran out of VUs)` : ''}`,
-    ...(latency ? [`latency:  ${latency}`] : []),
+    `requests: ${s.requests} at ${s.rps} req/s (${s.mode}); failed ${failed}${why ? ` (${why})` : ''}${s.dropped ? `; ${s.dropped} not sent (too many in flight)` : ''}`,
+    `latency:  p50 ${s.latencyMs.p50} ms · p95 ${s.latencyMs.p95} ms · p99 ${s.latencyMs.p99} ms · max ${s.latencyMs.max} ms`,
+    `pods:     ${podsServing(s).map((pod) => `${pod} ${s.servedBy[pod]}`).join(', ') || 'none answered'}`,
+    ...(s.readFrom && Object.keys(s.readFrom).length ? [`reads:    ${Object.entries(s.readFrom).map(([node, n]) => `${node} ${n}`).join(', ')} (x-read-node)`] : []),
   ];
+}
+
+/** One step of `bench`: the pod count and what the load generator measured at it. */
+export interface BenchRow {
+  pods: number;
+  summary: LoadSummary;
+}
+
+export function benchTable(rows: BenchRow[], cpuLimit: string): string[] {
+  const base = rows[0]?.summary.rps ?? 0;
+  const lines = [
+    `| pods (CPU limit ${cpuLimit} each) | req/s | × 1st row | p50 ms | p99 ms | failed | pods answering |`,
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const { pods, summary: s } of rows) {
+    const ratio = base > 0 ? (s.rps / base).toFixed(2) : '-';
+    lines.push(`| ${pods} | ${s.rps} | ${ratio}× | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.non2xx + s.errors} | ${podsServing(s).length} |`);
+  }
+  return lines;
 }

@@ -1,6 +1,7 @@
 /**
- * The load-generator template k8s/demo/loadgen-job.yaml (a ConfigMap with the k6 script and a Job), filled
- * in the way its header documents (`envsubst '$RPS $DURATION $TARGET $NAME'`). Pure, unit-tested.
+ * The load-generator template k8s/demo/loadgen-job.yaml (a Job running k8s/demo/loadgen.mjs from a
+ * ConfigMap on the release's own image), filled the way its header documents
+ * (`envsubst '$NAME $IMAGE $RPS $CONCURRENCY $DURATION $TARGET'`). Pure, unit-tested.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -8,7 +9,8 @@ import { loadAll } from 'js-yaml';
 import { CliError, ExitCode } from './errors';
 
 export const DEFAULT_TEMPLATE = resolve(__dirname, '../../../../k8s/demo/loadgen-job.yaml');
-export const TEMPLATE_VARS = ['RPS', 'DURATION', 'TARGET', 'NAME'] as const;
+export const LOADGEN_SCRIPT = resolve(__dirname, '../../../../k8s/demo/loadgen.mjs');
+export const TEMPLATE_VARS = ['NAME', 'IMAGE', 'RPS', 'CONCURRENCY', 'DURATION', 'TARGET'] as const;
 export type TemplateVars = Record<(typeof TEMPLATE_VARS)[number], string>;
 
 export interface K8sObject {
@@ -20,7 +22,7 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
-/** envsubst limited to the template's four variables: ${X} and $X; every other `$` is left alone. */
+/** envsubst limited to the template's variables: ${X} and $X; every other `$` is left alone. */
 export function substitute(text: string, vars: TemplateVars): string {
   return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare) as keyof TemplateVars;
@@ -28,16 +30,23 @@ export function substitute(text: string, vars: TemplateVars): string {
   });
 }
 
-export function renderTemplate(path: string, vars: TemplateVars): K8sObject[] {
-  let text: string;
+function readOrExplain(path: string, what: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read the load-generator template ${path}: ${(err as Error).message}`, ExitCode.usage, 'Run from the repository, or pass --template PATH.');
+    throw new CliError(`cannot read the ${what} ${path}: ${(err as Error).message}`, ExitCode.usage, 'Run from the repository, or pass --template PATH.');
   }
-  const objects = (loadAll(substitute(text, vars)) as K8sObject[]).filter((o) => o && typeof o === 'object');
+}
+
+export function renderTemplate(path: string, vars: TemplateVars): K8sObject[] {
+  const objects = (loadAll(substitute(readOrExplain(path, 'load-generator template'), vars)) as K8sObject[]).filter((o) => o && typeof o === 'object');
   if (!objects.some((o) => o.kind === 'Job' && o.apiVersion === 'batch/v1')) {
     throw new CliError(`the load-generator template ${path} has no batch/v1 Job`, ExitCode.usage);
   }
   return objects;
+}
+
+/** The ConfigMap `<name>-script` holding k8s/demo/loadgen.mjs, which the Job mounts. */
+export function scriptConfigMap(name: string, scriptPath = LOADGEN_SCRIPT): K8sObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-script` }, data: { 'loadgen.mjs': readOrExplain(scriptPath, 'load-generator script') } };
 }

@@ -3,8 +3,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { Service } from '../cli/args';
 import { CliError, ExitCode } from '../cli/errors';
 import { seconds as showSeconds } from '../cli/format';
-import { formatSummary, parseSummary } from '../cli/summary';
-import { DEFAULT_TEMPLATE, type K8sObject, renderTemplate } from '../cli/template';
+import { formatSummary, type LoadSummary, parseSummary } from '../cli/summary';
+import { DEFAULT_TEMPLATE, type K8sObject, renderTemplate, scriptConfigMap } from '../cli/template';
 import { type Cluster, findDeployment, hpasFor, LABEL_COMPONENT, LABEL_INSTANCE, nameOf, selectorOf, sleep } from '../kube/cluster';
 import { watchUntil } from '../kube/watch';
 
@@ -21,7 +21,9 @@ export const DEFAULT_PATHS: Record<Service, string> = {
 
 export interface LoadOptions {
   service: Service;
-  rps: number;
+  /** Exactly one: a fixed arrival rate (open loop) or a number of concurrent clients (closed loop). */
+  rps?: number;
+  concurrency?: number;
   durationSeconds: number;
   path?: string;
   template?: string;
@@ -45,13 +47,16 @@ async function targetUrlFor(c: Cluster, service: Service, path: string | undefin
 }
 
 /** Fills the template and labels everything as this release's load generator for <service>. */
-export function loadObjects(c: Pick<Cluster, 'release'>, opts: LoadOptions, name: string, target: string): { configMaps: K8sObject[]; job: K8sObject } {
+export function loadObjects(c: Pick<Cluster, 'release'>, opts: LoadOptions, name: string, target: string, image: string): { configMaps: K8sObject[]; job: K8sObject } {
   const objects = renderTemplate(opts.template ?? DEFAULT_TEMPLATE, {
-    RPS: String(opts.rps),
+    NAME: name,
+    IMAGE: image,
+    RPS: opts.rps === undefined ? '' : String(opts.rps),
+    CONCURRENCY: opts.concurrency === undefined ? '' : String(opts.concurrency),
     DURATION: `${opts.durationSeconds}s`,
     TARGET: target,
-    NAME: name,
   });
+  if (!objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === `${name}-script`)) objects.push(scriptConfigMap(name));
   const labels = { [LABEL_INSTANCE]: c.release, [LABEL_COMPONENT]: LOAD_COMPONENT, [TARGET_LABEL]: opts.service };
   for (const o of objects) o.metadata.labels = { ...o.metadata.labels, ...labels };
   const job = objects.find((o) => o.kind === 'Job') as K8sObject;
@@ -64,11 +69,28 @@ export function loadObjects(c: Pick<Cluster, 'release'>, opts: LoadOptions, name
   return { configMaps: others, job };
 }
 
-export async function load(c: Cluster, opts: LoadOptions, print: (s: string) => void): Promise<void> {
-  const deployment = await findDeployment(c, opts.service);
+const describeLoad = (opts: LoadOptions) => (opts.rps !== undefined ? `${opts.rps} req/s` : `${opts.concurrency} concurrent clients`);
+
+/** The image the load generator runs: the target service's own (it has Node; nothing else is pulled). */
+function imageOf(deployment: k8s.V1Deployment): string {
+  const image = deployment.spec?.template?.spec?.containers?.[0]?.image;
+  if (!image) throw new CliError(`${nameOf(deployment)} has no container image to run the load generator with`, ExitCode.failed);
+  return image;
+}
+
+export interface LoadRun {
+  name: string;
+  target: string;
+  finished: 'Complete' | 'Failed';
+  summary?: LoadSummary;
+  logProblem?: string;
+}
+
+/** Creates the load-generator Job (and its script ConfigMap, owned by the Job). */
+async function startLoadJob(c: Cluster, opts: LoadOptions, deployment: k8s.V1Deployment): Promise<{ name: string; target: string }> {
   const target = await targetUrlFor(c, opts.service, opts.path);
   const name = jobName(c.release, opts.service);
-  const { configMaps, job } = loadObjects(c, opts, name, target);
+  const { configMaps, job } = loadObjects(c, opts, name, target, imageOf(deployment));
   const ns = c.namespace;
   for (const cm of configMaps) {
     await c.call(`create configmap ${cm.metadata.name}`, () => c.core.createNamespacedConfigMap({ namespace: ns, body: cm as k8s.V1ConfigMap }));
@@ -87,21 +109,14 @@ export async function load(c: Cluster, opts: LoadOptions, print: (s: string) => 
       ),
     );
   }
-  const hpa = (await hpasFor(c, deployment))[0];
-  print(`started job/${name}: ${opts.rps} req/s for ${showSeconds(opts.durationSeconds)} → ${target} (k6, ${opts.template ?? 'k8s/demo/loadgen-job.yaml'})`);
-  print('');
-  print('watch:    npm run k8s -- status                       (in a second terminal)');
-  print(`          kubectl get hpa -n ${ns} -w;  kubectl logs -f job/${name} -n ${ns}`);
-  print(
-    hpa
-      ? `expect:   CPU per pod of ${nameOf(deployment)} rises; when the HPA's metric passes its target, ${nameOf(hpa)} raises desired replicas (up to ${hpa.spec?.maxReplicas}) and new pods join the Service; after the load stops it scales back down once the stabilisation window has passed.`
-      : `expect:   latency and CPU of ${nameOf(deployment)} rise; there is no HPA for it, so replicas stay at ${deployment.spec?.replicas}.`,
-  );
-  print('');
-  if (!opts.follow) return;
+  return { name, target };
+}
 
+/** Streams the Job's pod log (each line through `echo`, or nowhere) until the Job finishes; parses the summary. */
+async function followLoadJob(c: Cluster, name: string, timeout: number, echo?: (line: string) => void): Promise<Omit<LoadRun, 'target'>> {
+  const ns = c.namespace;
   const selector = `job-name=${name}`;
-  const startWait = Math.min(opts.timeout, 300);
+  const startWait = Math.min(timeout, 300);
   const pod = await watchUntil<k8s.V1Pod, k8s.V1Pod>(c, {
     path: `/api/v1/namespaces/${ns}/pods`,
     list: () => c.core.listNamespacedPod({ namespace: ns, labelSelector: selector }),
@@ -120,11 +135,7 @@ export async function load(c: Cluster, opts: LoadOptions, print: (s: string) => 
       captured += text;
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(`  | ${line}\n`);
-      cb();
-    },
-    final(cb) {
-      if (partial) process.stdout.write(`  | ${partial}\n`);
+      for (const line of lines) if (!line.startsWith('LOADGEN_SUMMARY ')) echo?.(`  | ${line}`);
       cb();
     },
   });
@@ -155,30 +166,55 @@ export async function load(c: Cluster, opts: LoadOptions, print: (s: string) => 
     finished = await watchUntil<k8s.V1Job, 'Complete' | 'Failed'>(c, {
       path: `/apis/batch/v1/namespaces/${ns}/jobs`,
       list: () => c.batch.listNamespacedJob({ namespace: ns, fieldSelector: `metadata.name=${name}` }),
-      timeoutSeconds: opts.timeout,
+      timeoutSeconds: timeout,
       check: (items) => {
         const conds = items.find((j) => nameOf(j) === name)?.status?.conditions ?? [];
         if (conds.some((k) => k.type === 'Complete' && k.status === 'True')) return 'Complete';
         if (conds.some((k) => k.type === 'Failed' && k.status === 'True')) return 'Failed';
         return undefined;
       },
-      onTimeout: () => `job/${name} did not finish within ${opts.timeout}s`,
+      onTimeout: () => `job/${name} did not finish within ${timeout}s`,
     });
   } finally {
     // Give the log a moment to deliver its last lines, then close it.
     await Promise.race([logDone, sleep(3000)]);
     abort?.abort();
-    if (partial) print(`  | ${partial}`);
-    partial = '';
   }
-  if (logProblem) print(`cannot stream the pod's log (${logProblem}); read it with kubectl logs job/${name} -n ${ns}`);
-  const summary = parseSummary(captured);
+  if (partial) captured += '\n';
+  if (partial && !partial.startsWith('LOADGEN_SUMMARY ')) echo?.(`  | ${partial}`);
+  return { name, finished, summary: parseSummary(captured), logProblem };
+}
+
+/** Runs one load-generator Job to the end, quietly; used by `bench`. */
+export async function runLoad(c: Cluster, opts: LoadOptions, deployment: k8s.V1Deployment): Promise<LoadRun> {
+  const { name, target } = await startLoadJob(c, opts, deployment);
+  return { target, ...(await followLoadJob(c, name, opts.timeout)) };
+}
+
+export async function load(c: Cluster, opts: LoadOptions, print: (s: string) => void): Promise<void> {
+  const deployment = await findDeployment(c, opts.service);
+  const { name, target } = await startLoadJob(c, opts, deployment);
+  const ns = c.namespace;
+  const hpa = (await hpasFor(c, deployment))[0];
+  print(`started job/${name}: ${describeLoad(opts)} for ${showSeconds(opts.durationSeconds)} → ${target} (${opts.template ?? 'k8s/demo/loadgen-job.yaml'})`);
   print('');
-  print(`job/${name}: ${finished}`);
-  if (summary) for (const line of formatSummary(summary)) print(line);
-  else if (!logProblem) print('no k6 summary in the log');
+  print('watch:    npm run k8s -- status                       (in a second terminal)');
+  print(`          kubectl get hpa -n ${ns} -w;  kubectl logs -f job/${name} -n ${ns}`);
+  print(
+    hpa
+      ? `expect:   CPU per pod of ${nameOf(deployment)} rises; when the HPA's metric passes its target, ${nameOf(hpa)} raises desired replicas (up to ${hpa.spec?.maxReplicas}) and new pods join the Service; after the load stops it scales back down once the stabilisation window has passed.`
+      : `expect:   latency and CPU of ${nameOf(deployment)} rise; there is no HPA for it, so replicas stay at ${deployment.spec?.replicas}.`,
+  );
+  print('');
+  if (!opts.follow) return;
+  const run = await followLoadJob(c, name, opts.timeout, print);
+  if (run.logProblem) print(`cannot stream the pod's log (${run.logProblem}); read it with kubectl logs job/${name} -n ${ns}`);
+  print('');
+  print(`job/${name}: ${run.finished}`);
+  if (run.summary) for (const line of formatSummary(run.summary)) print(line);
+  else if (!run.logProblem) print('no load-generator summary in the log');
   print(`pods of ${nameOf(deployment)} now: kubectl get pods -n ${ns} -l ${selectorOf(deployment)}`);
-  if (finished === 'Failed') {
-    throw new CliError(`the load generator job/${name} failed (k6 exits non-zero when a threshold, e.g. http_req_failed < 1%, is crossed)`, ExitCode.failed, `kubectl describe job/${name} -n ${ns}`);
+  if (run.finished === 'Failed') {
+    throw new CliError(`the load generator job/${name} failed`, ExitCode.failed, `kubectl describe job/${name} -n ${ns}; kubectl logs job/${name} -n ${ns}`);
   }
 }

@@ -1,13 +1,16 @@
 import * as k8s from '@kubernetes/client-node';
 import { SERVICES, type Service } from '../cli/args';
-import { age, hpaMetrics, table, type MetricSpec, type MetricStatus } from '../cli/format';
+import { age, hpaMetrics, showCpu, showRate, table, type MetricSpec, type MetricStatus } from '../cli/format';
 import { assertReleaseInstalled, type Cluster, LABEL_COMPONENT, LABEL_INSTANCE, targets, translate } from '../kube/cluster';
+import { type PodUsage, samplePodUsage } from '../kube/pod-usage';
 
 export interface Snapshot {
   deployments: readonly k8s.V1Deployment[];
   statefulSets: readonly k8s.V1StatefulSet[];
   hpas: readonly k8s.V2HorizontalPodAutoscaler[];
   pods: readonly k8s.V1Pod[];
+  /** Per pod: CPU (metrics API) and requests per second (its /metrics); absent where unknown. */
+  usage?: ReadonlyMap<string, PodUsage>;
 }
 
 const component = (o: { metadata?: k8s.V1ObjectMeta }) => o.metadata?.labels?.[LABEL_COMPONENT] ?? '';
@@ -80,7 +83,7 @@ export function render(c: Pick<Cluster, 'release' | 'namespace' | 'context'>, s:
   }
   out.push(table(rows));
 
-  const podRows: string[][] = [['SERVICE', 'POD', 'NODE', 'STATUS', 'READY', 'RESTARTS', 'AGE']];
+  const podRows: string[][] = [['SERVICE', 'POD', 'NODE', 'STATUS', 'READY', 'RESTARTS', 'AGE', 'CPU', 'REQ/S']];
   const pods = [...s.pods].sort((a, b) => (component(a) + a.metadata?.name).localeCompare(component(b) + b.metadata?.name));
   for (const p of pods) {
     const svc = component(p);
@@ -93,6 +96,8 @@ export function render(c: Pick<Cluster, 'release' | 'namespace' | 'context'>, s:
       podReady(p),
       String((p.status?.containerStatuses ?? []).reduce((n, cs) => n + (cs.restartCount ?? 0), 0)),
       age(p.status?.startTime ?? p.metadata?.creationTimestamp, now),
+      showCpu(s.usage?.get(p.metadata?.name ?? '')?.cpuMilli),
+      showRate(s.usage?.get(p.metadata?.name ?? '')?.requestsPerSecond),
     ]);
   }
   out.push('');
@@ -137,10 +142,12 @@ export async function snapshot(c: Cluster): Promise<Snapshot> {
   return { deployments: deployments.items, statefulSets: statefulSets.items, hpas: hpas.items, pods: pods.items };
 }
 
-/** `status --once`: one snapshot from list calls. */
+/** `status --once`: one snapshot from list calls; request rates from two scrapes of each pod 2 s apart. */
 export async function statusOnce(c: Cluster, print: (s: string) => void): Promise<void> {
   await assertReleaseInstalled(c);
-  print(render(c, await snapshot(c)));
+  const s = await snapshot(c);
+  const { usage } = await samplePodUsage(c, s.pods, 2000);
+  print(render(c, { ...s, usage }));
 }
 
 /**
@@ -175,6 +182,9 @@ export async function statusLive(c: Cluster, print: (s: string) => void, stopAft
   };
   const tty = process.stdout.isTTY;
   let last = '';
+  // CPU and request rates are not watchable: sampled every 5 s and drawn with the next redraw.
+  let usage: ReadonlyMap<string, PodUsage> | undefined;
+  let sample: { at: number; counts: Map<string, number> } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const draw = () => {
@@ -184,6 +194,7 @@ export async function statusLive(c: Cluster, print: (s: string) => void, stopAft
       statefulSets: informers.statefulSets.list(),
       hpas: informers.hpas.list(),
       pods: informers.pods.list(),
+      usage,
     });
     // Without a terminal, print only when something other than the clock line changed.
     const body = text.slice(text.indexOf('\n'));
@@ -209,6 +220,15 @@ export async function statusLive(c: Cluster, print: (s: string) => void, stopAft
   await Promise.all(Object.values(informers).map((i) => c.call('start watches', () => i.start())));
   draw();
   const tick = tty ? setInterval(draw, 1000) : undefined; // ages and the clock move on a terminal
+  const sampleUsage = async () => {
+    const next = await samplePodUsage(c, informers.pods.list(), 0, sample).catch(() => undefined);
+    if (!next || stopped) return;
+    if (sample) usage = next.usage; // the first sample only sets the baseline for rates
+    sample = next.sample;
+    schedule();
+  };
+  void sampleUsage();
+  const sampler = setInterval(() => void sampleUsage(), 5000);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -216,6 +236,7 @@ export async function statusLive(c: Cluster, print: (s: string) => void, stopAft
     if (stopAfterSeconds) setTimeout(stop, stopAfterSeconds * 1000);
   });
   stopped = true;
+  clearInterval(sampler);
   if (tick) clearInterval(tick);
   if (timer) clearTimeout(timer);
   await Promise.all(Object.values(informers).map((i) => i.stop().catch(() => undefined)));
