@@ -13,9 +13,21 @@ import { CreateOutboxAndInbox1764300000000, KafkaProbe, MessagingModule } from '
 import { ObservabilityModule } from '@saas/observability';
 import { RedisModule, RedisProbe } from '@saas/redis';
 import { HealthModule, instanceName, runService, type ServiceOptions } from '@saas/server';
+import { telemetryEnv, TelemetryModule } from '@saas/telemetry';
 
-/** The settings every service validates at start. Apps spread this and add their own. */
-export const platformEnv = { ...serverEnv, ...databaseEnv, ...redisEnv, ...kafkaEnv, ...jwtEnv } satisfies EnvShape;
+/**
+ * The settings every service validates at start. Apps spread this and add their own. The OTEL_* ones
+ * are read earlier still, by startTelemetry in each app's tracing.ts; listed here so the env contract
+ * (tools/env-contract.ts, the chart tests) knows them.
+ */
+export const platformEnv = {
+  ...serverEnv,
+  ...databaseEnv,
+  ...redisEnv,
+  ...kafkaEnv,
+  ...jwtEnv,
+  ...telemetryEnv,
+} satisfies EnvShape;
 
 export type PlatformConfig = ReturnType<typeof loadConfig<typeof platformEnv>>;
 
@@ -55,13 +67,15 @@ function dataOptions(spec: PlatformSpec, config: PlatformConfig): DataModuleOpti
   };
 }
 
-/** Logging, metrics, health, Postgres (primary + replicas), Redis, Kafka and JWT verification, wired the same way in every service. */
+/** Logging, metrics, traces, health, Postgres (primary + replicas), Redis, Kafka and JWT verification, wired the same way in every service. */
 @Module({})
 export class PlatformModule {
   static forRoot(spec: PlatformSpec, config: PlatformConfig): DynamicModule {
     return {
       module: PlatformModule,
       imports: [
+        // Flushes buffered spans on shutdown (onApplicationShutdown: after consumers, relay and pools stopped).
+        TelemetryModule,
         ObservabilityModule.forRoot({
           service: spec.service,
           instance: instanceName({ name: spec.service, instanceId: config.INSTANCE_ID, port: config.PORT }),

@@ -6,6 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from '@saas/config';
+import { activeTraceparent, nameServerSpan, tracingActive } from '@saas/telemetry';
 import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER } from '@saas/observability';
 import { ProblemDetailsFilter } from './errors/problem.filter';
 import { RouteTable } from './errors/route-table';
@@ -17,6 +18,8 @@ import { RequestContext } from './request-context';
 export const SERVED_BY_HEADER = 'x-served-by';
 /** hit / miss / negative_hit / error: how the server-side (Redis) cache answered this request. */
 export const CACHE_HEADER = 'x-cache';
+/** With tracing on: `00-<trace id>-<span id>-<flags>` of the request's span (W3C Trace Context level 2). */
+export const TRACE_RESPONSE_HEADER = 'traceresponse';
 
 export interface ServiceOptions {
   /** Service name; also the path prefix (`/catalog/...`) and the OpenAPI location (`/catalog/docs`). */
@@ -70,6 +73,16 @@ export async function createService(
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   const latency = httpRequestDuration();
+  // With tracing on, the request's span is named after its route (`GET /catalog/products/:id`) and the
+  // response says which trace it is (W3C `traceresponse`: the trace id a person looks up); off, no hook.
+  if (tracingActive()) {
+    fastify.addHook('onRequest', (request, reply, done) => {
+      nameServerSpan(request.routeOptions.url);
+      const traceparent = activeTraceparent();
+      if (traceparent) reply.header(TRACE_RESPONSE_HEADER, traceparent);
+      done();
+    });
+  }
   // preHandler, not onRequest: body parsing runs in the socket's async context and would lose the store.
   fastify.addHook('preHandler', (request, _reply, done) =>
     RequestContext.run(() => {

@@ -1,4 +1,4 @@
-export { createService, runService, installGracefulShutdown, instanceName, SERVED_BY_HEADER, CACHE_HEADER, type ServiceOptions } from './bootstrap';
+export { createService, runService, installGracefulShutdown, instanceName, SERVED_BY_HEADER, CACHE_HEADER, TRACE_RESPONSE_HEADER, type ServiceOptions } from './bootstrap';
 export { DomainError, NotFoundError, ConflictError, DependencyUnavailableError } from './errors/domain-error';
 export { ProblemDetailsFilter, toProblem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './errors/problem.filter';
 export { HealthModule } from './health/health.module';
