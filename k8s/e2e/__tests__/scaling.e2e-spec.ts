@@ -69,6 +69,19 @@ const events = (since: Date, filter: (e: Obj) => boolean): string[] =>
     .items.filter((e: Obj) => new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp) >= since && filter(e))
     .map((e: Obj) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}`);
 
+/** What the HPA saw and did, and where the pods are: printed when a scaling step does not happen. */
+function hpaDiagnosis(since: Date): string {
+  const hpa = get(['hpa', CATALOG]);
+  const podLines = get(['pods', '-l', `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=catalog`]).items.map(
+    (p: Obj) => `${p.metadata.name} ${p.status.phase} ready=${p.status.conditions?.find((c: Obj) => c.type === 'Ready')?.status ?? '?'}${p.metadata.deletionTimestamp ? ' terminating' : ''}`,
+  );
+  return [
+    `HPA status: ${JSON.stringify(hpa.status)}`,
+    ...podLines,
+    ...events(since, (e) => e.involvedObject.kind === 'HorizontalPodAutoscaler' || e.involvedObject.name?.startsWith(CATALOG)),
+  ].join('\n');
+}
+
 /** Load through the Service while `during` runs; waits for both; returns the generator's summary. */
 async function underLoad(rps: number, seconds: number, during: () => Promise<void>): Promise<{ summary: Summary; stdout: string }> {
   const run = cli(['load', 'catalog', '--rps', String(rps), '--duration', `${seconds}s`]);
@@ -125,16 +138,21 @@ describe('scaling on real pods (HPA, CPU limits, zero-error disruptions)', () =>
     const started = new Date();
     let maxDesired = 1;
     let statusDuringLoad = '';
-    const { summary } = await underLoad(70, 150, async () => {
-      await eventually(
-        async () => {
-          const hpa = get(['hpa', CATALOG]);
-          maxDesired = Math.max(maxDesired, hpa.status.desiredReplicas ?? 0);
-          return readyCatalogPods().length >= 3;
-        },
-        150_000,
-        2000,
-      );
+    const { summary } = await underLoad(70, 180, async () => {
+      try {
+        await eventually(
+          async () => {
+            const hpa = get(['hpa', CATALOG]);
+            maxDesired = Math.max(maxDesired, hpa.status.desiredReplicas ?? 0);
+            return readyCatalogPods().length >= 3;
+          },
+          170_000,
+          2000,
+        );
+      } catch (error) {
+        process.stdout.write(`${hpaDiagnosis(started)}\n`);
+        throw error;
+      }
       const status = await cli(['status', '--once']).done;
       statusDuringLoad = status.stdout;
     });
