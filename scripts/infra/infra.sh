@@ -495,7 +495,9 @@ ensure_kafka() {
   fi
   local deadline=$(( $(now) + INFRA_TIMEOUT ))
   until kafka_api_ok; do
-    if [[ -z "$(kafka_pid)" ]]; then
+    # A process we just launched may still be nohup/setsid on its way to exec java (slow on a busy
+    # machine): while it lives it is starting, whatever its command line says yet.
+    if [[ -z "$(kafka_pid)" ]] && ! { (( started )) && pid_alive "$(cat "$KAFKA_PIDFILE" 2>/dev/null)"; }; then
       show_log_tail "$KAFKA_LOG_DIR/server.log"; show_log_tail "$KAFKA_OUT"
       die "kafka exited during startup; see $KAFKA_LOG_DIR/server.log and $KAFKA_OUT"
     fi
