@@ -225,6 +225,8 @@ pg_write_conf() { # datadir port role
     echo "hot_standby_feedback = on"
     echo "wal_receiver_status_interval = '1s'"
     echo "wal_retrieve_retry_interval = '1s'"
+    echo "# the outbox bench measures event latency from each write's commit, as the server recorded it"
+    echo "track_commit_timestamp = on"
     echo "# local dev only: no fsync (survives process crashes, not OS crashes)"
     echo "fsync = off"
     echo "log_line_prefix = '%m [%p] %q%u@%d '"

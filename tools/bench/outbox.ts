@@ -14,7 +14,7 @@ import {
   consumer,
   kafkaConnection,
   newKey,
-  recordEffectWithLatency,
+  recordEffectWithTime,
   relay,
   serviceDatabase,
   startConsumerWorker,
@@ -29,19 +29,23 @@ const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const PHASES = (process.env.BENCH_PHASES ?? 'steady,rebalance,kafka').split(',');
 
-const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+const pct = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
-  const producer = await serviceDatabase('bench_outbox');
+  // The producer's pool is a service's default (DATABASE_POOL_SIZE 10): 1,000 writes/s is its whole load.
+  const producer = await serviceDatabase('bench_outbox', 10);
   const sink = await serviceDatabase('bench_inbox');
-  await sql(sink.test.primaryUrl, 'alter table effects add column latency_ms double precision');
+  await sql(sink.test.primaryUrl, 'alter table effects add column applied_ms double precision');
   const prefix = uniquePrefix();
   const kafka = kafkaConnection(prefix, 'bench');
   await kafka.connect();
   const outbox = new Outbox('/catalog', prefix);
   const keys = Array.from({ length: 100 }, newKey);
-  const count = async (query: string, params: unknown[] = []) => (await sql<{ n: number }>(sink.test.primaryUrl, query, params))[0].n;
+  const count = async (query: string, params: unknown[] = []) =>
+    (await sql<{ n: number }>(sink.test.primaryUrl, query, params))[0].n;
+  const workers: ReturnType<typeof startConsumerWorker>[] = [];
   try {
     // 1. Relay throughput: a backlog written while no relay runs, then drained.
     for (let i = 0; i < BACKLOG; i += 100) {
@@ -69,7 +73,9 @@ async function main() {
     let sent = 0;
     while (sent < BACKLOG) sent += await publisher.drainOnce();
     const seconds = (performance.now() - started) / 1000;
-    console.log(`\nRelay throughput: ${BACKLOG} events in ${seconds.toFixed(2)} s = ${(BACKLOG / seconds).toFixed(0)} events/s (batches of 200, acks=all, idempotent producer)`);
+    console.log(
+      `\nRelay throughput: ${BACKLOG} events in ${seconds.toFixed(2)} s = ${(BACKLOG / seconds).toFixed(0)} events/s (batches of 200, acks=all, idempotent producer)`,
+    );
 
     // 2. One consumer replica drains the backlog: each event in its own transaction, then batch transactions.
     // Timed from the first to the last inbox row (processed_at = its transaction's start), so the group join is not counted.
@@ -77,11 +83,19 @@ async function main() {
     console.log('| transactions | events/s | transactions used | vs one per event |');
     console.log('|---|---:|---:|---:|');
     let perEvent = 0;
-    for (const [label, maxBatchSize] of [['one per event', 1], ['batches of up to 100', 100]] as const) {
+    for (const [label, maxBatchSize] of [
+      ['one per event', 1],
+      ['batches of up to 100', 100],
+    ] as const) {
       const group = uniqueName('drain');
-      const drain = consumer(sink.db, kafka, recordEffectWithLatency, group, 3, maxBatchSize);
+      const drain = consumer(sink.db, kafka, recordEffectWithTime, group, 3, maxBatchSize);
       await drain.start();
-      await eventually(async () => (await count('select count(*)::int as n from inbox where consumer = $1', [group])) >= BACKLOG, 300_000, 200);
+      await eventually(
+        async () =>
+          (await count('select count(*)::int as n from inbox where consumer = $1', [group])) >= BACKLOG,
+        300_000,
+        200,
+      );
       await drain.stop();
       const [span] = await sql<{ seconds: number; transactions: number }>(
         sink.test.primaryUrl,
@@ -90,7 +104,9 @@ async function main() {
       );
       const rate = BACKLOG / Math.max(span.seconds, 0.001);
       perEvent ||= rate;
-      console.log(`| ${label} | ${rate.toFixed(0)} | ${span.transactions} | ${(rate / perEvent).toFixed(2)}x |`);
+      console.log(
+        `| ${label} | ${rate.toFixed(0)} | ${span.transactions} | ${(rate / perEvent).toFixed(2)}x |`,
+      );
     }
 
     // 3. End to end at a fixed rate, two consumer replicas (processes) in one group.
@@ -101,62 +117,110 @@ async function main() {
       KAFKA_BROKERS: infra.kafkaBrokers,
       TOPIC_PREFIX: prefix,
       GROUP: group,
-      RECORD_LATENCY: '1',
+      RECORD_APPLIED_AT: '1',
       PARTITIONS_CONCURRENTLY: process.env.BENCH_PARTITIONS_CONCURRENTLY ?? '',
     };
     let replicas = [startConsumerWorker(workerEnv), startConsumerWorker(workerEnv)];
-    await eventually(async () => replicas.every((replica) => replica.output().includes('started')), 60_000, 200);
+    workers.push(...replicas);
+    await eventually(
+      async () => replicas.every((replica) => replica.output().includes('started')),
+      60_000,
+      200,
+    );
     // The group reads the topic from the beginning: let it pass the backlog above before measuring latency.
-    await eventually(async () => (await count('select count(*)::int as n from inbox where consumer = $1', [group])) >= BACKLOG, 300_000, 200);
+    await eventually(
+      async () =>
+        (await count('select count(*)::int as n from inbox where consumer = $1', [group])) >= BACKLOG,
+      300_000,
+      200,
+    );
+    // Each write's transaction id, noted server-side (no extra round trip for the writer), for its commit timestamp.
+    await sql(
+      producer.test.primaryUrl,
+      `create table bench_write_xids (id uuid primary key, xid xid not null);
+       create function bench_note_xid() returns trigger language plpgsql as $$
+         begin insert into bench_write_xids values (new.id, pg_current_xact_id()::xid); return null; end $$;
+       create trigger bench_note_xid after insert on outbox for each row execute function bench_note_xid();`,
+    );
     publisher.start();
-    console.log(`\nEnd to end at ${RATE} events/s for ${SECONDS} s, 2 consumer replicas, one process each (commit -> effect committed)`);
-    console.log('| case | events | p50 ms | p99 ms | max ms | of which in the outbox p50 / p99 ms | lost | applied twice | catch-up |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    console.log(
+      `\nEnd to end at ${RATE} events/s for ${SECONDS} s, 2 consumer replicas, one process each (from each write's commit to its effect)`,
+    );
+    console.log(
+      '| case | events | p50 ms | p99 ms | max ms | of which commit -> published p50 / p99 ms | write transaction p50 / p99 ms | lost | applied twice | catch-up |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     /** Where the events are, for a run that did not finish: still in the outbox, or published and not applied. */
     const report = async (when: string) => {
-      const [{ n: unpublished }] = await sql<{ n: number }>(producer.test.primaryUrl, 'select count(*)::int as n from outbox where published_at is null');
+      const [{ n: unpublished }] = await sql<{ n: number }>(
+        producer.test.primaryUrl,
+        'select count(*)::int as n from outbox where published_at is null',
+      );
       const applied = await count('select count(*)::int as n from effects');
       const admin = await kafka.admin();
       const topic = kafka.topic(TOPICS.product);
       const ends = (await admin.fetchTopicOffsets(topic)).map((p) => `${p.partition}:${p.offset}`).join(' ');
-      const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions.map((p) => `${p.partition}:${p.offset}`).join(' ');
-      console.error(`${when}: ${unpublished} events still in the outbox, ${applied} applied; topic ends ${ends}; group committed ${committed}`);
+      const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions
+        .map((p) => `${p.partition}:${p.offset}`)
+        .join(' ');
+      console.error(
+        `${when}: ${unpublished} events still in the outbox, ${applied} applied; topic ends ${ends}; group committed ${committed}`,
+      );
     };
     const phase = async (label: string, during: (elapsedMs: () => number) => Promise<string>) => {
       if (!PHASES.some((name) => label.toLowerCase().startsWith(name))) return;
       await sql(sink.test.primaryUrl, 'truncate effects');
       const total = RATE * SECONDS;
       const written: Promise<string>[] = [];
-      const startedAt = new Date();
+      const writeMs: number[] = [];
       const t0 = performance.now();
       const elapsed = () => performance.now() - t0;
       const load = (async () => {
         for (let i = 0; i < total; i++) {
           const wait = t0 + (i * 1000) / RATE - performance.now();
           if (wait > 0) await sleep(wait);
-          written.push(writeProductEvent(producer.db, outbox, keys[i % keys.length], i));
+          const began = performance.now();
+          written.push(
+            writeProductEvent(producer.db, outbox, keys[i % keys.length], i).then((id) => {
+              writeMs.push(performance.now() - began);
+              return id;
+            }),
+          );
         }
       })();
       const note = await during(elapsed);
       await load;
       const ids = await Promise.all(written);
-      await eventually(async () => (await count('select count(*)::int as n from effects')) >= total, 120_000, 200).catch(() =>
-        report(`${label}: not every event applied after 120 s`),
+      await eventually(
+        async () => (await count('select count(*)::int as n from effects')) >= total,
+        120_000,
+        200,
+      ).catch(() => report(`${label}: not every event applied after 120 s`));
+      // Latencies start at each write's commit, as the server recorded it (track_commit_timestamp), not
+      // when the client saw it: a busy writer must not shorten them. "Published" is the relay's commit
+      // (the row marked sent after Kafka acknowledged), read from the row's current version.
+      const times = await sql<{ id: string; commit_ms: number; published_ms: number | null }>(
+        producer.test.primaryUrl,
+        `select x.id::text, extract(epoch from pg_xact_commit_timestamp(x.xid)) * 1000 as commit_ms,
+                extract(epoch from pg_xact_commit_timestamp(o.xmin)) * 1000 as published_ms
+           from bench_write_xids x join outbox o on o.id = x.id where x.id = any($1::uuid[])`,
+        [ids],
       );
-      const rows = await sql<{ event_id: string; latency_ms: number }>(sink.test.primaryUrl, 'select event_id, latency_ms from effects');
+      const committedAt = new Map(times.map((t) => [t.id, Number(t.commit_ms)]));
+      const rows = await sql<{ event_id: string; applied_ms: number }>(
+        sink.test.primaryUrl,
+        'select event_id::text, applied_ms from effects',
+      );
       const applied = new Set(rows.map((row) => row.event_id));
       const lost = ids.filter((id) => !applied.has(id)).length;
-      const latencies = rows.map((row) => row.latency_ms);
-      // Commit -> marked published by the relay: the share of the latency spent before Kafka.
-      const inOutbox = (
-        await sql<{ ms: number }>(
-          producer.test.primaryUrl,
-          'select extract(epoch from (published_at - created_at)) * 1000 as ms from outbox where created_at >= $1',
-          [startedAt],
-        )
-      ).map((row) => Number(row.ms));
+      const latencies = rows
+        .map((row) => Number(row.applied_ms) - (committedAt.get(row.event_id) ?? NaN))
+        .filter((ms) => !Number.isNaN(ms));
+      const inOutbox = times
+        .filter((t) => t.published_ms !== null)
+        .map((t) => Number(t.published_ms) - Number(t.commit_ms));
       console.log(
-        `| ${label} | ${rows.length} | ${pct(latencies, 0.5).toFixed(1)} | ${pct(latencies, 0.99).toFixed(1)} | ${Math.max(...latencies).toFixed(0)} | ${pct(inOutbox, 0.5).toFixed(1)} / ${pct(inOutbox, 0.99).toFixed(1)} | ${lost} | ${rows.length - applied.size} | ${note} |`,
+        `| ${label} | ${rows.length} | ${pct(latencies, 0.5).toFixed(1)} | ${pct(latencies, 0.99).toFixed(1)} | ${Math.max(...latencies).toFixed(0)} | ${pct(inOutbox, 0.5).toFixed(1)} / ${pct(inOutbox, 0.99).toFixed(1)} | ${pct(writeMs, 0.5).toFixed(1)} / ${pct(writeMs, 0.99).toFixed(1)} | ${lost} | ${rows.length - applied.size} | ${note} |`,
       );
     };
     await phase('steady', async () => '');
@@ -174,7 +238,11 @@ async function main() {
       await infra.controlAsync('start', 'kafka');
       const back = performance.now();
       const writtenSoFar = Math.min(RATE * SECONDS, Math.floor((elapsed() * RATE) / 1000));
-      await eventually(async () => (await count('select count(*)::int as n from effects')) >= writtenSoFar, 120_000, 100).catch(async (error) => {
+      await eventually(
+        async () => (await count('select count(*)::int as n from effects')) >= writtenSoFar,
+        120_000,
+        100,
+      ).catch(async (error) => {
         await report('Kafka back');
         throw error;
       });
@@ -186,6 +254,8 @@ async function main() {
       await replica.exited;
     }
   } finally {
+    // A run that failed half-way must not leave consumer processes behind.
+    for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
     await kafka.onApplicationShutdown();
     await producer.close();
     await sink.close();

@@ -4,6 +4,7 @@ import { RequestContext } from '@saas/server';
 import type { EntityManager } from 'typeorm';
 import { consistency } from './consistency';
 import { DatabaseUnavailableError, isUnavailable } from './errors';
+import { HeldConnection } from './held-connection';
 import { parseLsn } from './lsn';
 import { DatabaseNode } from './node';
 import { ReplicaMonitor, type ReplicaState } from './replica-monitor';
@@ -69,12 +70,9 @@ export class Database {
     return result;
   }
 
-  /**
-   * A primary transaction for infrastructure code (outbox relay): no consistency bookkeeping and
-   * errors are not translated, so a failure of another system inside `work` keeps its own message.
-   */
-  primaryTransaction<T>(work: Work<T>): Promise<T> {
-    return this.primary.dataSource.transaction(work);
+  /** A primary connection of its own for one background worker (see HeldConnection); `release()` it on stop. */
+  holdPrimaryConnection(): HeldConnection {
+    return new HeldConnection(this.primary);
   }
 
   /** A read that must see the latest committed state (e.g. uniqueness checks before a write). */

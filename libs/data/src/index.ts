@@ -9,5 +9,6 @@ export {
 export { Database, type Work, type ReadRoute } from './database';
 export { CONSISTENCY_TOKEN_HEADER, READ_NODE_HEADER, inConsistencyScope } from './consistency';
 export { DatabaseUnavailableError } from './errors';
+export type { HeldConnection } from './held-connection';
 export { parseLsn, formatLsn } from './lsn';
 export type { ReplicaState } from './replica-monitor';

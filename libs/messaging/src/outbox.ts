@@ -46,14 +46,19 @@ export class Outbox {
         const event = createEvent(type, { source: this.source, subject, data, traceparent });
         span?.setAttribute('messaging.message.id', event.id);
         const message = toKafkaMessage(event);
-        await em.query('insert into outbox (id, topic, key, type, message) values ($1, $2, $3, $4, $5)', [
-          event.id,
-          topic,
-          message.key,
-          type,
-          JSON.stringify({ value: message.value, headers: message.headers }),
-        ]);
-        await em.query('select pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+        // One round trip: the row and the NOTIFY that wakes the relay (delivered when the caller commits).
+        await em.query(
+          `with written as (insert into outbox (id, topic, key, type, message) values ($1, $2, $3, $4, $5) returning 1)
+           select pg_notify($6, '') from written`,
+          [
+            event.id,
+            topic,
+            message.key,
+            type,
+            JSON.stringify({ value: message.value, headers: message.headers }),
+            OUTBOX_CHANNEL,
+          ],
+        );
         return event.id;
       },
     );

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Database } from '@saas/data';
+import type { Database, HeldConnection } from '@saas/data';
 import { counter, gauge } from '@saas/observability';
 import {
   contextFromTraceparent,
@@ -55,10 +55,12 @@ function publishSpan(row: OutboxRow): Span | undefined {
 const RELAY_LOCK = 0x5aa5_0b0c;
 
 /**
- * Publishes outbox rows to Kafka in commit order and marks them sent, in one primary transaction.
- * Every replica runs a relay; the advisory lock lets one publish while the others stand by, and
- * `FOR UPDATE` keeps a row from being sent twice in the normal case. A crash between send and commit
- * re-sends the batch: consumers are idempotent (inbox), so delivery is at-least-once, effects once.
+ * Publishes outbox rows to Kafka in commit order and marks them sent. Every replica runs a relay; the
+ * one holding a session-level advisory lock on its own primary connection publishes, the others retry
+ * the lock every poll interval and take over when that connection ends (process gone, server restart).
+ * Holding the lock, a batch costs two statements (select, then mark sent) around the send. A crash
+ * between send and mark re-sends the batch: consumers are idempotent (inbox), so delivery is
+ * at-least-once, effects once.
  */
 export class OutboxRelay {
   private readonly logger = new Logger('OutboxRelay');
@@ -70,12 +72,20 @@ export class OutboxRelay {
   private wake?: () => void;
   private listener?: Client;
   private lastStats = 0;
+  /** The relay's own primary connection: it must not wait behind the writes it publishes, and it holds the lock. */
+  private readonly connection: HeldConnection;
+  /** The connection session on which this relay holds the lock (none: standing by). */
+  private leaderOn?: number;
+  /** A commit notified while a batch was in flight: drain again before sleeping. */
+  private notified = false;
 
   constructor(
     private readonly db: Database,
     private readonly kafka: KafkaConnection,
     private readonly options: RelayOptions,
-  ) {}
+  ) {
+    this.connection = db.holdPrimaryConnection();
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -88,17 +98,34 @@ export class OutboxRelay {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    await this.connection.release();
     await this.listener?.end().catch(() => undefined);
   }
 
   /** Publishes at most one batch; returns how many events left. Exposed for tests and benchmarks. */
   async drainOnce(): Promise<number> {
+    try {
+      return await this.drainBatch();
+    } finally {
+      // Called on its own (tests, benchmarks), it must not keep a connection the pool's close waits for.
+      if (this.stopped) await this.connection.release();
+    }
+  }
+
+  private drainBatch(): Promise<number> {
     const batchSize = this.options.batchSize ?? 200;
-    return this.db.primaryTransaction(async (em) => {
-      const [{ locked }] = await em.query('select pg_try_advisory_xact_lock($1) as locked', [RELAY_LOCK]);
-      if (!locked) return 0;
+    this.notified = false;
+    return this.connection.run(async (em, session) => {
+      if (this.leaderOn !== session) {
+        this.leaderOn = undefined;
+        const [{ locked }] = await em.query('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK]);
+        if (!locked) return 0;
+        this.leaderOn = session;
+        this.logger.log('this replica publishes the outbox (relay lock taken)');
+      }
+      // Only the lock holder reads and marks rows, so no row lock or transaction is needed.
       const rows: OutboxRow[] = await em.query(
-        'select seq, topic, key, message from outbox where published_at is null order by seq limit $1 for update',
+        'select seq, topic, key, message from outbox where published_at is null order by seq limit $1',
         [batchSize],
       );
       if (rows.length === 0) return 0;
@@ -137,6 +164,11 @@ export class OutboxRelay {
     });
   }
 
+  /** True while this relay holds the lock (others stand by). */
+  get publishing(): boolean {
+    return this.leaderOn !== undefined;
+  }
+
   private async run(): Promise<void> {
     const pollMs = this.options.pollMs ?? 1_000;
     const maxBackoffMs = this.options.maxBackoffMs ?? 5_000;
@@ -144,12 +176,13 @@ export class OutboxRelay {
     while (!this.stopped) {
       try {
         if (!this.kafka.connected) throw new Error('kafka producer not connected');
-        const sent = await this.drainOnce();
+        const sent = await this.drainBatch();
         if (backoff > 0) this.logger.log('publishing again');
         backoff = 0;
         await this.refreshStats();
-        if (sent === (this.options.batchSize ?? 200)) continue;
-        await this.sleep(pollMs);
+        if (sent === (this.options.batchSize ?? 200) || (this.notified && this.publishing)) continue;
+        // Standing by, commits are not ours to publish: only retry the lock each poll interval.
+        await this.sleep(pollMs, this.publishing);
       } catch (error) {
         // A broker restart mid-send can leave the idempotent producer unable to send ever again.
         if (await this.kafka.recover(error)) continue;
@@ -195,7 +228,10 @@ export class OutboxRelay {
       try {
         await client.connect();
         this.listener = client;
-        client.on('notification', () => this.wake?.());
+        client.on('notification', () => {
+          this.notified = true;
+          this.wake?.();
+        });
         await client.query(`listen ${OUTBOX_CHANNEL}`);
         await new Promise<void>((resolve) => {
           client.on('error', () => resolve());

@@ -1,12 +1,12 @@
 /**
  * A consumer replica in its own process, for the rebalance test: node -r @swc-node/register consumer-worker.ts
- * Env: PRIMARY_URL, KAFKA_BROKERS, TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, PARTITIONS_CONCURRENTLY, RECORD_LATENCY (also write the
- * commit -> handler latency into effects.latency_ms, for the outbox bench). SIGTERM stops it gracefully.
+ * Env: PRIMARY_URL, KAFKA_BROKERS, TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, PARTITIONS_CONCURRENTLY, RECORD_APPLIED_AT (also write
+ * when each handler ran into effects.applied_ms, for the outbox bench). SIGTERM stops it gracefully.
  */
 import { TOPICS } from '@saas/contracts';
 import { createDatabase } from '@saas/data';
 import { EventConsumer, KafkaConnection } from '../index';
-import { recordEffect, recordEffectWithLatency } from './harness';
+import { recordEffect, recordEffectWithTime } from './harness';
 
 async function main() {
   const env = process.env as Record<string, string>;
@@ -24,7 +24,7 @@ async function main() {
   const kafka = new KafkaConnection({ brokers: [env.KAFKA_BROKERS], clientId: `worker-${process.pid}`, topicPrefix: env.TOPIC_PREFIX });
   await kafka.connect();
   const delay = Number(env.HANDLER_DELAY_MS ?? 0);
-  const effect = env.RECORD_LATENCY === '1' ? recordEffectWithLatency : recordEffect;
+  const effect = env.RECORD_APPLIED_AT === '1' ? recordEffectWithTime : recordEffect;
   const consumer = new EventConsumer(db, kafka, {
     group: env.GROUP,
     topics: [TOPICS.product],

@@ -7,7 +7,7 @@ import { createTestDatabase, infra, repoRoot, sql, uniqueName, type TestDatabase
 import { CreateOutboxAndInbox1764300000000, EventConsumer, KafkaConnection, Outbox, OutboxRelay, type EventHandlers } from '../index';
 
 /** A service database with the outbox/inbox migration applied, plus an `effects` table for consumers. */
-export async function serviceDatabase(name: string): Promise<{ test: TestDatabase; db: Database; close(): Promise<void> }> {
+export async function serviceDatabase(name: string, poolSize = 8): Promise<{ test: TestDatabase; db: Database; close(): Promise<void> }> {
   const test = await createTestDatabase(name);
   const db = createDatabase({
     service: name,
@@ -15,7 +15,7 @@ export async function serviceDatabase(name: string): Promise<{ test: TestDatabas
     replicaUrls: [],
     entities: [],
     migrations: [CreateOutboxAndInbox1764300000000],
-    poolSize: 8,
+    poolSize,
     connectTimeoutMs: 1_000,
     statementTimeoutMs: 10_000,
     replicaMaxLagBytes: 1e9,
@@ -66,14 +66,14 @@ export const recordEffect: EventHandlers = {
   },
 };
 
-/** The same effect, also recording the commit -> handler latency in effects.latency_ms (the outbox bench adds the column). */
-export const recordEffectWithLatency: EventHandlers = {
+/** The same effect, also recording when the handler ran (epoch ms, effects.applied_ms: the outbox bench adds the column). */
+export const recordEffectWithTime: EventHandlers = {
   'catalog.product.updated.v1': async (event, em) => {
-    await em.query('insert into effects (event_id, key, seq, latency_ms) values ($1, $2, $3, $4)', [
+    await em.query('insert into effects (event_id, key, seq, applied_ms) values ($1, $2, $3, $4)', [
       event.id,
       event.data.productId,
       event.data.priceCents,
-      Date.now() - Date.parse(event.time),
+      Date.now(),
     ]);
   },
 };
@@ -91,7 +91,7 @@ export type { Envelope };
 
 /**
  * A consumer replica in a process of its own (consumer-worker.ts): env PRIMARY_URL, KAFKA_BROKERS,
- * TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, RECORD_LATENCY. It prints "started" once consuming; SIGTERM stops it gracefully.
+ * TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, RECORD_APPLIED_AT. It prints "started" once consuming; SIGTERM stops it gracefully.
  */
 export function startConsumerWorker(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'consumer-worker.ts')], {

@@ -138,6 +138,52 @@ describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
     }
   }, 150_000);
 
+  it('two relays on one outbox: one publishes, every event is sent once, the other takes over when it stops, and a cut connection is taken again', async () => {
+    const keys = Array.from({ length: 10 }, newKey);
+    const write = async (from: number, to: number) => {
+      for (let seq = from; seq <= to; seq++) await Promise.all(keys.map((key) => writeProductEvent(producerDb.db, outbox, key, seq)));
+    };
+    const unpublished = async () =>
+      (await sql<{ n: number }>(producerDb.test.primaryUrl, 'select count(*)::int as n from outbox where published_at is null'))[0].n;
+    const first = relay(producerDb.db, kafka, producerDb.test.primaryUrl);
+    const second = relay(producerDb.db, kafka, producerDb.test.primaryUrl);
+    first.start();
+    try {
+      await eventually(async () => first.publishing, 10_000);
+      second.start();
+      await write(1, 20);
+      await eventually(async () => (await unpublished()) === 0, 20_000, 100);
+      expect(first.publishing).toBe(true);
+      expect(second.publishing).toBe(false);
+      // The publisher stops (a replica going away): its lock is released and the standby takes over.
+      await first.stop();
+      await write(21, 30);
+      await eventually(async () => second.publishing && (await unpublished()) === 0, 20_000, 100);
+      // Its connection is cut (a failover, an admin's pg_terminate_backend): the server drops the lock, and
+      // the relay takes it again on a fresh connection.
+      const [{ terminated }] = await sql<{ terminated: boolean }>(
+        producerDb.test.primaryUrl,
+        `select bool_and(pg_terminate_backend(pid)) as terminated from pg_locks where locktype = 'advisory' and objid = ${0x5aa5_0b0c} and granted`,
+      );
+      expect(terminated).toBe(true);
+      await write(31, 40);
+      await eventually(async () => second.publishing && (await unpublished()) === 0, 20_000, 100);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+    const admin = await kafka.admin();
+    const total = (await admin.fetchTopicOffsets(kafka.topic(TOPICS.product))).reduce((n, p) => n + Number(p.offset), 0);
+    const ours = (await readTopic(kafka, kafka.topic(TOPICS.product), total)).filter((m) => keys.includes(m.key!.toString()));
+    expect(ours).toHaveLength(400);
+    const ids = ours.map((m) => m.headers!.ce_id!.toString());
+    expect(new Set(ids).size).toBe(400);
+    for (const key of keys) {
+      const seqs = ours.filter((m) => m.key!.toString() === key).map((m) => JSON.parse(m.value!.toString()).priceCents);
+      expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    }
+  });
+
   it('applies an event delivered twice only once (inbox)', async () => {
     await sql(consumerDb.test.primaryUrl, 'truncate effects');
     const key = newKey();
