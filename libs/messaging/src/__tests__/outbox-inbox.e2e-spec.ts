@@ -174,7 +174,7 @@ describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
     }
     const admin = await kafka.admin();
     const total = (await admin.fetchTopicOffsets(kafka.topic(TOPICS.product))).reduce((n, p) => n + Number(p.offset), 0);
-    const ours = (await readTopic(kafka, kafka.topic(TOPICS.product), total)).filter((m) => keys.includes(m.key!.toString()));
+    const ours = (await readTopic(kafka, kafka.topic(TOPICS.product), total)).filter((m) => (keys as string[]).includes(m.key!.toString()));
     expect(ours).toHaveLength(400);
     const ids = ours.map((m) => m.headers!.ce_id!.toString());
     expect(new Set(ids).size).toBe(400);
