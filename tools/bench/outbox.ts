@@ -5,9 +5,11 @@
  *  3. end to end (commit -> relay -> Kafka -> consumer -> effect committed) at a fixed rate with two
  *     consumer replicas in one group, each a process of its own: steady, during a rebalance (one replica stopped mid-run) and
  *     during a Kafka outage (catch-up time), each checked for lost and duplicated events.
- * BENCH_BACKLOG (10000), BENCH_RATE (1000 events/s), BENCH_SECONDS (30) size it; BENCH_PHASES picks among
+ * BENCH_BACKLOG (10000), BENCH_RATE (1000 events/s), BENCH_SECONDS (30) size it; BENCH_SWEEP (500,750) adds
+ * steady runs at lower rates first, each with the machine's CPU busy share; BENCH_PHASES picks among
  * steady,rebalance,kafka (default: all three); BENCH_PARTITIONS_CONCURRENTLY sets the replicas' partitionsConcurrently.
  */
+import { readFileSync } from 'node:fs';
 import { createEvent, TOPICS, toKafkaMessage } from '@saas/contracts';
 import { eventually, infra, sql, uniqueName } from '@saas/testing';
 import {
@@ -28,6 +30,19 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const PHASES = (process.env.BENCH_PHASES ?? 'steady,rebalance,kafka').split(',');
+// Lower rates run first (steady only), to show where the machine's CPU, not the pipeline, sets the tail.
+const SWEEP = (process.env.BENCH_SWEEP ?? '500,750').split(',').filter(Boolean).map(Number);
+
+/** Busy share of all CPUs since `from` (a /proc/stat snapshot): the machine, not just this process. */
+function cpuTimes(): number[] {
+  return readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+}
+function busyPercent(from: number[]): number {
+  const to = cpuTimes();
+  const delta = to.map((v, i) => v - from[i]);
+  const total = delta.reduce((a, b) => a + b, 0);
+  return total > 0 ? 100 * (1 - (delta[3] + delta[4]) / total) : NaN;
+}
 
 const pct = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
@@ -144,12 +159,12 @@ async function main() {
     );
     publisher.start();
     console.log(
-      `\nEnd to end at ${RATE} events/s for ${SECONDS} s, 2 consumer replicas, one process each (from each write's commit to its effect)`,
+      `\nEnd to end at ${[...SWEEP, RATE].join(', ')} events/s (steady; the other cases at ${RATE}) for ${SECONDS} s each, 2 consumer replicas, one process each (from each write's commit to its effect)`,
     );
     console.log(
-      '| case | events | p50 ms | p99 ms | max ms | of which commit -> published p50 / p99 ms | write transaction p50 / p99 ms | lost | applied twice | catch-up |',
+      '| case | events | p50 ms | p99 ms | max ms | of which commit -> published p50 / p99 ms | write transaction p50 / p99 ms | machine CPU busy | lost | applied twice | catch-up |',
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     /** Where the events are, for a run that did not finish: still in the outbox, or published and not applied. */
     const report = async (when: string) => {
       const [{ n: unpublished }] = await sql<{ n: number }>(
@@ -167,17 +182,18 @@ async function main() {
         `${when}: ${unpublished} events still in the outbox, ${applied} applied; topic ends ${ends}; group committed ${committed}`,
       );
     };
-    const phase = async (label: string, during: (elapsedMs: () => number) => Promise<string>) => {
+    const phase = async (label: string, during: (elapsedMs: () => number) => Promise<string>, rate = RATE) => {
       if (!PHASES.some((name) => label.toLowerCase().startsWith(name))) return;
       await sql(sink.test.primaryUrl, 'truncate effects');
-      const total = RATE * SECONDS;
+      const total = rate * SECONDS;
+      const cpuAtStart = cpuTimes();
       const written: Promise<string>[] = [];
       const writeMs: number[] = [];
       const t0 = performance.now();
       const elapsed = () => performance.now() - t0;
       const load = (async () => {
         for (let i = 0; i < total; i++) {
-          const wait = t0 + (i * 1000) / RATE - performance.now();
+          const wait = t0 + (i * 1000) / rate - performance.now();
           if (wait > 0) await sleep(wait);
           const began = performance.now();
           written.push(
@@ -190,6 +206,7 @@ async function main() {
       })();
       const note = await during(elapsed);
       await load;
+      const busy = busyPercent(cpuAtStart);
       const ids = await Promise.all(written);
       await eventually(
         async () => (await count('select count(*)::int as n from effects')) >= total,
@@ -220,10 +237,11 @@ async function main() {
         .filter((t) => t.published_ms !== null)
         .map((t) => Number(t.published_ms) - Number(t.commit_ms));
       console.log(
-        `| ${label} | ${rows.length} | ${pct(latencies, 0.5).toFixed(1)} | ${pct(latencies, 0.99).toFixed(1)} | ${Math.max(...latencies).toFixed(0)} | ${pct(inOutbox, 0.5).toFixed(1)} / ${pct(inOutbox, 0.99).toFixed(1)} | ${pct(writeMs, 0.5).toFixed(1)} / ${pct(writeMs, 0.99).toFixed(1)} | ${lost} | ${rows.length - applied.size} | ${note} |`,
+        `| ${label} | ${rows.length} | ${pct(latencies, 0.5).toFixed(1)} | ${pct(latencies, 0.99).toFixed(1)} | ${Math.max(...latencies).toFixed(0)} | ${pct(inOutbox, 0.5).toFixed(1)} / ${pct(inOutbox, 0.99).toFixed(1)} | ${pct(writeMs, 0.5).toFixed(1)} / ${pct(writeMs, 0.99).toFixed(1)} | ${busy.toFixed(0)} % | ${lost} | ${rows.length - applied.size} | ${note} |`,
       );
     };
-    await phase('steady', async () => '');
+    for (const rate of SWEEP) await phase(`steady at ${rate}/s`, async () => '', rate);
+    await phase(`steady at ${RATE}/s`, async () => '');
     await phase('rebalance: one replica stopped at 1/3', async (elapsed) => {
       while (elapsed() < (SECONDS * 1000) / 3) await sleep(50);
       replicas[1].child.kill('SIGTERM');
