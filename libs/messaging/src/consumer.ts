@@ -41,6 +41,14 @@ export interface ConsumerOptions {
    * topics' default partition count).
    */
   partitionsConcurrently?: number;
+  /**
+   * How long the broker may hold a fetch to gather `fetchMinBytes` (default 10 ms, 64 KiB). kafkajs'
+   * defaults (answer as soon as one byte is there) make every consumer fetch a handful of events per
+   * round trip: at 1,000 events/s that kept Kafka and the consumers so busy that the whole path's p99
+   * doubled on 2 cores. 10 ms bounds what batching adds to an event's latency.
+   */
+  fetchMaxWaitMs?: number;
+  fetchMinBytes?: number;
 }
 
 /** A message whose event is valid and has a handler: it can join a batch transaction. */
@@ -90,6 +98,8 @@ export class EventConsumer {
       groupId: this.options.group,
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
+      minBytes: this.options.fetchMinBytes ?? 64 * 1024,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 10,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2_000 },
     });
     this.consumer = consumer;
