@@ -7,7 +7,8 @@
  *     during a Kafka outage (catch-up time), each checked for lost and duplicated events.
  * BENCH_BACKLOG (10000), BENCH_RATE (1000 events/s), BENCH_SECONDS (30) size it; BENCH_SWEEP (500,750) adds
  * steady runs at lower rates first, each with the machine's CPU busy share; BENCH_PHASES picks among
- * steady,rebalance,kafka (default: all three); BENCH_PARTITIONS_CONCURRENTLY sets the replicas' partitionsConcurrently.
+ * steady,rebalance,kafka (default: all three); BENCH_PARTITIONS_CONCURRENTLY sets the replicas' partitionsConcurrently;
+ * BENCH_FETCH_MAX_WAIT_MS (10) and BENCH_FETCH_MIN_BYTES (65536) their fetch batching (empty: the library's defaults).
  */
 import { readFileSync } from 'node:fs';
 import { createEvent, TOPICS, toKafkaMessage } from '@saas/contracts';
@@ -134,6 +135,9 @@ async function main() {
       GROUP: group,
       RECORD_APPLIED_AT: '1',
       PARTITIONS_CONCURRENTLY: process.env.BENCH_PARTITIONS_CONCURRENTLY ?? '',
+      // A high-rate consumer's fetch batching (the library's default answers per byte, for cheap idling).
+      FETCH_MAX_WAIT_MS: process.env.BENCH_FETCH_MAX_WAIT_MS ?? '10',
+      FETCH_MIN_BYTES: process.env.BENCH_FETCH_MIN_BYTES ?? String(64 * 1024),
     };
     let replicas = [startConsumerWorker(workerEnv), startConsumerWorker(workerEnv)];
     workers.push(...replicas);

@@ -42,10 +42,11 @@ export interface ConsumerOptions {
    */
   partitionsConcurrently?: number;
   /**
-   * How long the broker may hold a fetch to gather `fetchMinBytes` (default 10 ms, 64 KiB). kafkajs'
-   * defaults (answer as soon as one byte is there) make every consumer fetch a handful of events per
-   * round trip: at 1,000 events/s that kept Kafka and the consumers so busy that the whole path's p99
-   * doubled on 2 cores. 10 ms bounds what batching adds to an event's latency.
+   * Fetch batching (kafkajs maxWaitTimeInMs / minBytes). The defaults (5 s, 1 byte) cost nothing idle: a
+   * fetch waits at the broker until an event is there, then answers at once with what there is. A
+   * high-rate consumer can let the broker gather more per round trip (the outbox bench: 10 ms / 64 KiB
+   * halved the end-to-end p99 at 1,000 events/s on 2 cores), but then an idle consumer fetches every
+   * `fetchMaxWaitMs`: 10 ms kept idle catalog pods busy enough that the HPA never scaled back down.
    */
   fetchMaxWaitMs?: number;
   fetchMinBytes?: number;
@@ -98,8 +99,8 @@ export class EventConsumer {
       groupId: this.options.group,
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
-      minBytes: this.options.fetchMinBytes ?? 64 * 1024,
-      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 10,
+      minBytes: this.options.fetchMinBytes ?? 1,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 5_000,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2_000 },
     });
     this.consumer = consumer;

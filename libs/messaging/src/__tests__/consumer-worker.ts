@@ -1,6 +1,6 @@
 /**
  * A consumer replica in its own process, for the rebalance test: node -r @swc-node/register consumer-worker.ts
- * Env: PRIMARY_URL, KAFKA_BROKERS, TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, PARTITIONS_CONCURRENTLY, RECORD_APPLIED_AT (also write
+ * Env: PRIMARY_URL, KAFKA_BROKERS, TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, PARTITIONS_CONCURRENTLY, FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES, RECORD_APPLIED_AT (also write
  * when each handler ran into effects.applied_ms, for the outbox bench). SIGTERM stops it gracefully.
  */
 import { TOPICS } from '@saas/contracts';
@@ -31,6 +31,8 @@ async function main() {
     maxAttempts: 3,
     sessionTimeoutMs: 6_000,
     partitionsConcurrently: env.PARTITIONS_CONCURRENTLY ? Number(env.PARTITIONS_CONCURRENTLY) : undefined,
+    fetchMaxWaitMs: env.FETCH_MAX_WAIT_MS ? Number(env.FETCH_MAX_WAIT_MS) : undefined,
+    fetchMinBytes: env.FETCH_MIN_BYTES ? Number(env.FETCH_MIN_BYTES) : undefined,
     handlers: {
       'catalog.product.updated.v1': async (event, em) => {
         await effect['catalog.product.updated.v1']!(event, em);
