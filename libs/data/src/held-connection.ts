@@ -30,7 +30,7 @@ export class HeldConnection {
 
   private async acquire(): Promise<QueryRunner> {
     if (this.runner && !this.runner.isReleased) return this.runner;
-    if (!this.node.ready) throw Object.assign(new Error(`${this.node.name} not initialized`), { code: 'ECONNREFUSED' });
+    this.node.assertReady();
     const runner = this.node.dataSource.createQueryRunner('master');
     await runner.connect();
     this.runner = runner;

@@ -107,8 +107,13 @@ export class DatabaseNode {
   }
 
   async query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]> {
-    if (!this.ready) throw Object.assign(new Error(`${this.name} not initialized`), { code: 'ECONNREFUSED' });
+    this.assertReady();
     return this.dataSource.query(sql, parameters);
+  }
+
+  /** Throws what a refused connection would (isUnavailable: a 503) while the node is not connected yet. */
+  assertReady(): void {
+    if (!this.ready) throw Object.assign(new Error(`${this.name} not initialized`), { code: 'ECONNREFUSED' });
   }
 
   /** A query on the probe connection (health probes, replica monitoring); never waits for the request pool. */
