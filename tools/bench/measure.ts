@@ -55,7 +55,9 @@ export function printTable(title: string, rows: LoadResult[], baseline = rows[0]
 
 /** Starts a server process (a built service or a bare server) and waits until its port answers HTTP. */
 export async function startProcess(command: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, command, { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: 'ignore' });
+  // BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: profile every server a bench starts.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...command], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: 'ignore' });
   await eventually(async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)) !== undefined, 90_000, 250);
   return child;
 }
