@@ -1,19 +1,6 @@
-import {
-  CallHandler,
-  DynamicModule,
-  ExecutionContext,
-  Global,
-  Inject,
-  Injectable,
-  Module,
-  NestInterceptor,
-  OnApplicationShutdown,
-  OnModuleInit,
-} from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import type { DependencyProbe, DependencyReport, ReadinessCheck } from '@saas/server';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Observable, tap } from 'rxjs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { REQUEST_HEADER_HOOK, type DependencyProbe, type DependencyReport, type ReadinessCheck, type RequestHeaderHook } from '@saas/server';
 import type { DataSourceOptions } from 'typeorm';
 import { consistency, CONSISTENCY_TOKEN_HEADER, READ_NODE_HEADER } from './consistency';
 import { Database } from './database';
@@ -75,20 +62,17 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
 
 /** Reads `x-consistency-token` from the request and returns the new one (and which node served reads). */
 @Injectable()
-class ConsistencyInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    consistency.presented(request.headers[CONSISTENCY_TOKEN_HEADER]);
-    const annotate = () => {
-      const token = consistency.token();
-      if (token) reply.header(CONSISTENCY_TOKEN_HEADER, token);
-      const node = consistency.readNode;
-      if (node) reply.header(READ_NODE_HEADER, node);
-    };
-    // On errors too: a 404 read from a stale replica must still say which node answered.
-    return next.handle().pipe(tap({ next: annotate, error: annotate }));
+class ConsistencyHeaders implements RequestHeaderHook {
+  onRequest(headers: IncomingHttpHeaders): void {
+    consistency.presented(headers[CONSISTENCY_TOKEN_HEADER]);
+  }
+
+  // On errors too: a 404 read from a stale replica must still say which node answered.
+  annotate(setHeader: (name: string, value: string) => void): void {
+    const token = consistency.token();
+    if (token) setHeader(CONSISTENCY_TOKEN_HEADER, token);
+    const node = consistency.readNode;
+    if (node) setHeader(READ_NODE_HEADER, node);
   }
 }
 
@@ -155,9 +139,9 @@ export class DataModule {
         PostgresPrimaryProbe,
         PostgresReplicasProbe,
         DatabasePoolReadiness,
-        { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
+        { provide: REQUEST_HEADER_HOOK, useClass: ConsistencyHeaders },
       ],
-      exports: [Database, PostgresPrimaryProbe, PostgresReplicasProbe, DatabasePoolReadiness],
+      exports: [Database, PostgresPrimaryProbe, PostgresReplicasProbe, DatabasePoolReadiness, REQUEST_HEADER_HOOK],
     };
   }
 }

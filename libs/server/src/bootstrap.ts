@@ -1,19 +1,18 @@
 import { hostname } from 'node:os';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
-import { NestFactory, Reflector } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
-import { Logger } from 'nestjs-pino';
+import helmet from 'helmet';
 import { ConfigError } from '@saas/config';
 import { activeTraceparent, nameServerSpan, tracingActive } from '@saas/telemetry';
-import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER } from '@saas/observability';
+import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER, ServiceLogger, setLogContext } from '@saas/observability';
 import { ProblemDetailsFilter } from './errors/problem.filter';
 import { RouteTable } from './errors/route-table';
-import { HttpCacheInterceptor } from './http-cache';
+import { httpCacheOnSend } from './http-cache';
 import { setupOpenApi } from './openapi/document';
 import { ShutdownState } from './health/shutdown.state';
-import { RequestContext } from './request-context';
+import { REQUEST_HEADER_HOOK, RequestContext, type RequestHeaderHook } from './request-context';
 
 export const SERVED_BY_HEADER = 'x-served-by';
 /** hit / miss / negative_hit / error: how the server-side (Redis) cache answered this request. */
@@ -37,12 +36,27 @@ export interface ServiceOptions {
 export const instanceName = (options: Pick<ServiceOptions, 'name' | 'instanceId' | 'port'>) =>
   options.instanceId ?? `${options.name}@${hostname()}:${options.port}`;
 
-function resolveShutdownState(app: NestFastifyApplication): ShutdownState {
+/** A provider the app may or may not have (a bare test module has no HealthModule or DataModule). */
+function optional<T>(app: NestFastifyApplication, token: symbol | (abstract new (...args: never[]) => T)): T | undefined {
   try {
-    return app.get(ShutdownState, { strict: false });
+    return app.get<T>(token as symbol, { strict: false });
   } catch {
-    return new ShutdownState();
+    return undefined;
   }
+}
+
+/**
+ * Helmet's headers (CSP off: the API serves JSON and /docs), computed once: they do not depend on the
+ * request, so running helmet's middleware on every request only recomputes the same dozen headers.
+ */
+function securityHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const capture = {
+    setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet({ contentSecurityPolicy: false })({} as IncomingMessage, capture as unknown as ServerResponse, () => undefined);
+  return headers;
 }
 
 /** Operational endpoints stay at the root for probes and scrapers; everything else lives under the prefix. */
@@ -65,14 +79,20 @@ export async function createService(
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(ServiceLogger);
+  app.useLogger(logger);
+  // Lines logged while serving a request (a warning from the cache...) carry its id.
+  setLogContext(() => {
+    const requestId = RequestContext.trace().requestId;
+    return requestId ? { reqId: requestId } : undefined;
+  });
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
   const routes = new RouteTable();
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
-  await app.register(helmet, { contentSecurityPolicy: false, global: true });
   const latency = httpRequestDuration();
+  const security = securityHeaders();
   // With tracing on, the request's span is named after its route (`GET /catalog/products/:id`) and the
   // response says which trace it is (W3C `traceresponse`: the trace id a person looks up); off, no hook.
   if (tracingActive()) {
@@ -83,37 +103,41 @@ export async function createService(
       done();
     });
   }
+  const headerHook = optional<RequestHeaderHook>(app, REQUEST_HEADER_HOOK);
   // preHandler, not onRequest: body parsing runs in the socket's async context and would lose the store.
   fastify.addHook('preHandler', (request, _reply, done) =>
     RequestContext.run(() => {
       const traceparent = request.headers.traceparent;
       RequestContext.setTrace({ requestId: request.id, traceparent: typeof traceparent === 'string' ? traceparent : undefined });
+      headerHook?.onRequest(request.headers);
       done();
     }),
   );
   // HealthModule provides the shared state; an app without it (a bare test module) still drains correctly.
-  const shutdown = resolveShutdownState(app);
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  const shutdown = optional(app, ShutdownState) ?? new ShutdownState();
+  // Hooks with callbacks, not async functions: these run on every request.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    reply.headers(security);
     reply.header(SERVED_BY_HEADER, servedBy);
     reply.header(REQUEST_ID_HEADER, request.id);
     const cache = RequestContext.cacheResult();
     if (cache) reply.header(CACHE_HEADER, cache);
+    headerHook?.annotate((name, value) => reply.header(name, value));
     // While draining, close each connection after its response so keep-alive sockets cannot hold
     // the server open (Fastify only closes connections that are idle when close starts).
     if (shutdown.isDraining) reply.header('connection', 'close');
-    return payload;
+    done(null, httpCacheOnSend(request, reply, payload));
   });
   fastify.addHook('preClose', async () => shutdown.startDraining());
-  fastify.addHook('onResponse', async (request, reply) => {
-    latency.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    latency.observe({ method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    logger.request({ id: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: reply.elapsedTime });
+    done();
   });
 
   app.setGlobalPrefix(options.name, { exclude: ROOT_ROUTES });
   app.useGlobalFilters(new ProblemDetailsFilter(routes));
-  app.useGlobalInterceptors(new HttpCacheInterceptor(app.get(Reflector)));
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

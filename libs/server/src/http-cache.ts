@@ -1,34 +1,28 @@
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { map, type Observable } from 'rxjs';
 
-const CACHE_CONTROL = 'http:cache-control';
+/** Route config key (Fastify's per-route `config`, set by Nest's @RouteConfig). */
+const CACHE_CONTROL = 'httpCacheControl';
 
 /** Marks a GET handler as cacheable by HTTP caches: sets Cache-Control and an ETag, answers 304 to If-None-Match. */
-export const HttpCacheable = (cacheControl: string) => SetMetadata(CACHE_CONTROL, cacheControl);
+export const HttpCacheable = (cacheControl: string) => RouteConfig({ [CACHE_CONTROL]: cacheControl });
 
-@Injectable()
-export class HttpCacheInterceptor implements NestInterceptor {
-  constructor(private readonly reflector: Reflector) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const cacheControl = this.reflector.get<string>(CACHE_CONTROL, context.getHandler());
-    if (!cacheControl || context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return next.handle().pipe(
-      map((body: unknown) => {
-        const etag = `W/"${createHash('sha1').update(JSON.stringify(body)).digest('base64url')}"`;
-        reply.header('etag', etag).header('cache-control', cacheControl);
-        const presented = request.headers['if-none-match'];
-        if (presented && presented.split(',').some((tag) => tag.trim() === etag)) {
-          reply.status(304);
-          return undefined;
-        }
-        return body;
-      }),
-    );
+/**
+ * Fastify onSend step for routes marked @HttpCacheable: a 200 answer gets Cache-Control and a weak ETag of
+ * the bytes about to be sent (hashed once, after Fastify serialised the body: no second stringify), and a
+ * matching If-None-Match turns it into a 304 without a body. A hook, not a Nest interceptor: an interceptor
+ * costs an rxjs chain and async-resource bindings on every request of every route.
+ */
+export function httpCacheOnSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  const cacheControl = (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[CACHE_CONTROL];
+  if (typeof cacheControl !== 'string' || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+  const etag = `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
+  reply.header('etag', etag).header('cache-control', cacheControl);
+  const presented = request.headers['if-none-match'];
+  if (presented && presented.split(',').some((tag) => tag.trim() === etag)) {
+    reply.code(304).removeHeader('content-type');
+    return null;
   }
+  return payload;
 }

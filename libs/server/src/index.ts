@@ -12,8 +12,8 @@ export {
 } from './health/dependencies';
 export { DependencyMonitor } from './health/dependency-monitor';
 export { EVENT_LOOP_STALL_MS } from './health/event-loop.readiness';
-export { RequestContext, type CacheResult } from './request-context';
-export { HttpCacheable, HttpCacheInterceptor } from './http-cache';
+export { RequestContext, REQUEST_HEADER_HOOK, type CacheResult, type RequestHeaderHook } from './request-context';
+export { HttpCacheable } from './http-cache';
 export {
   ApiProblems,
   MinProperties,

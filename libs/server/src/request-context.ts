@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /**
  * Per-request state (which database node a request wrote to, the consistency token it presented...).
@@ -48,3 +49,17 @@ export class RequestContext {
     return RequestContext.storage.getStore() !== undefined;
   }
 }
+
+/**
+ * A lib's per-request header work (read a request header, add response headers), run by the service's
+ * Fastify hooks inside the request's context. Provided under REQUEST_HEADER_HOOK (e.g. by DataModule for
+ * consistency tokens); a Nest interceptor would do the same at the cost of an rxjs chain per request.
+ */
+export interface RequestHeaderHook {
+  /** Once per request, before guards and the handler. */
+  onRequest(headers: IncomingHttpHeaders): void;
+  /** Before the answer is sent, error answers included. */
+  annotate(setHeader: (name: string, value: string) => void): void;
+}
+
+export const REQUEST_HEADER_HOOK = Symbol('REQUEST_HEADER_HOOK');

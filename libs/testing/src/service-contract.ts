@@ -73,6 +73,20 @@ export function describeServiceConventions<C>(
       expect(((await response.json()) as { status: number }).status).toBe(404);
     });
 
+    it('sends the security headers on every answer, errors included', async () => {
+      for (const path of ['/health/live', `/${name}/does-not-exist`]) {
+        const headers = (await fetch(`${service.url}${path}`)).headers;
+        expect({
+          path,
+          nosniff: headers.get('x-content-type-options'),
+          frames: headers.get('x-frame-options'),
+          hsts: headers.get('strict-transport-security'),
+          referrer: headers.get('referrer-policy'),
+          poweredBy: headers.get('x-powered-by'),
+        }).toEqual({ path, nosniff: 'nosniff', frames: 'SAMEORIGIN', hsts: expect.stringMatching(/^max-age=\d+/), referrer: 'no-referrer', poweredBy: null });
+      }
+    });
+
     it('answers a known path called with another method with problem+json 405 and Allow', async () => {
       for (const [method, path, allow] of [
         ['DELETE', `/${name}/docs/openapi.json`, 'GET, HEAD'],

@@ -1,14 +1,16 @@
-import { Controller, Get, Module, NotFoundException } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Controller, Get, Logger, Module, NotFoundException } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ObservabilityModule } from '@saas/observability';
 import { inSpan, recordSpans } from '@saas/telemetry';
-import { ObservabilityModule } from '../index';
+import { createService } from '../bootstrap';
 
 @Controller()
 class ThingsController {
+  private readonly logger = new Logger('Things');
+
   @Get('things')
   things() {
+    this.logger.warn('a thing is low');
     return { ok: true };
   }
 
@@ -23,7 +25,7 @@ class ThingsController {
   }
 }
 
-/** Boots a real Nest + Fastify app with the request logger writing into `lines`. */
+/** Boots a real service (createService, as production) with its logger writing into `lines`. */
 async function appLoggingAt(level: string, lines: Record<string, unknown>[]): Promise<NestFastifyApplication> {
   const destination = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
   @Module({
@@ -31,8 +33,7 @@ async function appLoggingAt(level: string, lines: Record<string, unknown>[]): Pr
     controllers: [ThingsController],
   })
   class ThingsApp {}
-  const app = await NestFactory.create<NestFastifyApplication>(ThingsApp, new FastifyAdapter(), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  const app = await createService(ThingsApp, { name: 'things', port: 0, host: '127.0.0.1', bodyLimitBytes: 1024, shutdownDrainMs: 0, handleSignals: false });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
@@ -46,13 +47,27 @@ describe('request logs a person can read', () => {
     const app = await appLoggingAt('info', lines);
     try {
       const fastify = app.getHttpAdapter().getInstance();
-      for (const url of ['/things', '/health/ready', '/metrics', '/missing']) await fastify.inject({ method: 'GET', url });
+      for (const url of ['/things/things', '/health/ready', '/metrics', '/things/missing']) await fastify.inject({ method: 'GET', url });
       const logged = requestLines(lines);
       expect(logged.map((line) => [(line.req as { url: string }).url, line.level, line.res])).toEqual([
-        ['/things', 30, { statusCode: 200 }],
-        ['/missing', 40, { statusCode: 404 }],
+        ['/things/things', 30, { statusCode: 200 }],
+        ['/things/missing', 40, { statusCode: 404 }],
       ]);
       for (const line of logged) expect(JSON.stringify(line).length).toBeLessThan(400);
+      expect(logged[0]).toMatchObject({ service: 'things', instance: 'things-0', req: { method: 'GET' }, msg: 'request completed' });
+      expect(typeof logged[0].responseTime).toBe('number');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("lines logged while serving a request carry the request's id; Nest's context names the logger", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = await appLoggingAt('info', lines);
+    try {
+      await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/things/things', headers: { 'x-request-id': 'req-42' } });
+      expect(lines.find((line) => line.msg === 'a thing is low')).toMatchObject({ level: 40, context: 'Things', reqId: 'req-42' });
+      expect(requestLines(lines)[0]).toMatchObject({ req: { id: 'req-42' } });
     } finally {
       await app.close();
     }
@@ -79,7 +94,7 @@ describe('trace ids in log lines', () => {
     const lines: Record<string, unknown>[] = [];
     const app = await appLoggingAt('info', lines);
     try {
-      await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/things' });
+      await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/things/things' });
       expect(requestLines(lines)[0]).not.toHaveProperty('trace_id');
     } finally {
       await app.close();
@@ -94,7 +109,7 @@ describe('trace ids in log lines', () => {
       const fastify = app.getHttpAdapter().getInstance();
       // The http instrumentation would open the request's span; here the test opens it around the request.
       await inSpan('GET /things', {}, async () => {
-        await fastify.inject({ method: 'GET', url: '/things' });
+        await fastify.inject({ method: 'GET', url: '/things/things' });
       });
       const [span] = recorder.spans();
       const ids = { trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId };
