@@ -7,7 +7,8 @@
  * warmed up, then measured BENCH_ROUNDS times round-robin (median reported, so drift hits every case
  * alike). Then each service alone: cold start to ready and idle RSS.
  * The services run as separate processes from the built bundles (dist/apps), like production.
- * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every server (read with profile-top.mjs).
+ * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every server (read with profile-top.mjs);
+ * BENCH_CASES=<regex> runs only the matching cases (one path in a profile).
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,10 @@ const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Only the cases whose label matches (e.g. `detail, cache on` to profile one path); the ratios need all. */
+const ONLY = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : undefined;
+/** BENCH_COLD_STARTS=false skips the cold-start and memory table. */
+const COLD_STARTS = process.env.BENCH_COLD_STARTS !== 'false';
 
 interface Case {
   label: string;
@@ -133,6 +138,11 @@ async function main() {
       { label: 'catalog: heavy list, cache on', url: `${on}${heavy}` },
       { label: 'catalog: heavy list, cache off (search + category + price, page 6)', url: `${off}${heavy}` },
     ];
+    if (ONLY) {
+      const rows = await measureAll(cases.filter((item) => ONLY.test(item.label)));
+      for (const row of rows) console.log(`| ${row.label} | ${row.rps.toFixed(0)} req/s | p50 ${row.p50} ms | p99 ${row.p99} ms | ${row.errors} errors |`);
+      return;
+    }
     const rows = await measureAll(cases);
     const byLabel = (prefix: string) => rows.find((row) => row.label.startsWith(prefix)) as Row;
     const ceiling = rows[0].rps;
@@ -165,6 +175,7 @@ async function main() {
     await db.drop();
   }
 
+  if (!COLD_STARTS || ONLY) return;
   const starts = await coldStarts();
   console.log('\nEach service alone: spawn of `node dist/apps/<service>/main.js` to its first 200 from /health/ready (every dependency seen up), and VmRSS after 3 s idle');
   console.log('| service | cold start to ready | goal <= 3 s | idle RSS | goal <= 120 MB |');
