@@ -105,8 +105,8 @@ async function main() {
     const page = (await (await fetch(`${on}/catalog/products?limit=20`)).json()) as { items: { id: string }[] };
     const id = page.items[5].id;
     const [{ id: categoryId }] = (await (await fetch(`${on}/catalog/categories`)).json()) as { id: string }[];
-    // The heavy list: full-text search + category + price range, five pages deep.
-    let heavy = `/catalog/products?limit=20&q=everyday&categoryId=${categoryId}&minPriceCents=1000&maxPriceCents=60000`;
+    // The heavy list: full-text search + category + price range, sorted by price, five pages deep.
+    let heavy = `/catalog/products?limit=20&q=everyday&categoryId=${categoryId}&minPriceCents=1000&maxPriceCents=60000&sort=price_asc`;
     for (let depth = 0; depth < 5; depth++) {
       const next = ((await (await fetch(`${off}${heavy}`)).json()) as { nextCursor: string | null }).nextCursor;
       if (!next) break;
@@ -136,7 +136,7 @@ async function main() {
       { label: 'catalog: list page, cache on', url: `${on}${listPath}` },
       { label: 'catalog: list page, cache off (replica query)', url: `${off}${listPath}` },
       { label: 'catalog: heavy list, cache on', url: `${on}${heavy}` },
-      { label: 'catalog: heavy list, cache off (search + category + price, page 6)', url: `${off}${heavy}` },
+      { label: 'catalog: heavy list, cache off (search + category + price range, by price, page 6)', url: `${off}${heavy}` },
     ];
     if (ONLY) {
       const rows = await measureAll(cases.filter((item) => ONLY.test(item.label)));

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { counter, gauge } from '@saas/observability';
-import { RequestContext } from '@saas/server';
+import { JsonText, RequestContext } from '@saas/server';
 import { addSpanEvent, inSpan, setSpanAttributes } from '@saas/telemetry';
 import type Redis from 'ioredis';
 import CircuitBreaker from 'opossum';
@@ -17,6 +17,7 @@ export interface CacheOptions {
 
 const MISSING = '\u0000missing';
 const SHARE_RESULT_MS = 250;
+const AS_TEXT = '\u0000text';
 
 /**
  * Cache-aside over Redis with the protections a shared cache needs:
@@ -68,39 +69,72 @@ export class Cache {
 
   /** Returns the cached value of `key`, or loads, stores and returns it. `null` is cached as a miss. */
   getOrLoad<T>(key: string, load: () => Promise<T | null>, cacheName = 'default'): Promise<T | null> {
-    if (!this.options.enabled) return load();
+    return this.cached(key, key, load, cacheName, (text) => JSON.parse(text) as T, (value) => value);
+  }
+
+  /**
+   * Like getOrLoad, but hands back the entry's JSON text, to be sent as the response body as it is: a hit
+   * costs no parse and no second serialisation (a list page is kilobytes of JSON).
+   */
+  getOrLoadJson<T>(key: string, load: () => Promise<T | null>, cacheName = 'default'): Promise<JsonText<T> | null> {
+    return this.cached(key, key + AS_TEXT, load, cacheName, (text) => new JsonText<T>(text), (_value, text) => new JsonText<T>(text));
+  }
+
+  /** `flight`: the single-flight key; a key read as text and as objects must not share one load's result. */
+  private cached<T, R>(
+    key: string,
+    flight: string,
+    load: () => Promise<T | null>,
+    cacheName: string,
+    fromText: (text: string) => R,
+    fromValue: (value: T, text: string) => R,
+  ): Promise<R | null> {
+    const loadAs = async () => {
+      const value = await load();
+      return value === null ? null : fromValue(value, JSON.stringify(value));
+    };
+    if (!this.options.enabled) return loadAs();
     // With tracing on, one span per lookup: its `cache.result` says hit or miss, and a miss shows the
     // load (the database read) beneath it.
     return inSpan(
       `cache ${cacheName}`,
       { attributes: { 'cache.name': cacheName, 'cache.namespace': this.options.namespace } },
-      () => this.lookup(key, load, cacheName),
+      () => this.lookup(key, flight, load, cacheName, fromText, fromValue, loadAs),
     );
   }
 
-  private async lookup<T>(key: string, load: () => Promise<T | null>, cacheName: string): Promise<T | null> {
+  private async lookup<T, R>(
+    key: string,
+    flight: string,
+    load: () => Promise<T | null>,
+    cacheName: string,
+    fromText: (text: string) => R,
+    fromValue: (value: T, text: string) => R,
+    loadAs: () => Promise<R | null>,
+  ): Promise<R | null> {
     const cached = await this.run(() => this.redis.get(key));
     if (cached === undefined) {
       this.requests.inc({ cache: cacheName, result: 'error' });
       RequestContext.noteCache('error');
       setSpanAttributes({ 'cache.result': 'error', 'cache.breaker': this.breakerState });
-      return this.singleFlight(key, load);
+      return this.singleFlight(flight, loadAs);
     }
     if (cached !== null) {
       const result = cached === MISSING ? 'negative_hit' : 'hit';
       this.requests.inc({ cache: cacheName, result });
       RequestContext.noteCache(result);
       setSpanAttributes({ 'cache.result': result });
-      return cached === MISSING ? null : (JSON.parse(cached) as T);
+      return cached === MISSING ? null : fromText(cached);
     }
     this.requests.inc({ cache: cacheName, result: 'miss' });
     RequestContext.noteCache('miss');
     setSpanAttributes({ 'cache.result': 'miss' });
-    return this.singleFlight(key, async () => {
+    return this.singleFlight(flight, async () => {
       const value = await load();
+      const text = value === null ? MISSING : JSON.stringify(value);
       const ttl = value === null ? this.options.negativeTtlSeconds : this.jittered(this.options.ttlSeconds);
-      await this.run(() => this.redis.set(key, value === null ? MISSING : JSON.stringify(value), 'EX', ttl));
-      return value;
+      await this.run(() => this.redis.set(key, text, 'EX', ttl));
+      return value === null ? null : fromValue(value, text);
     });
   }
 
@@ -128,7 +162,10 @@ export class Cache {
       { attributes: { 'cache.namespace': this.options.namespace, 'cache.keys': keys } },
       async () => {
         // A result still shared in this process must not outlive its invalidation.
-        for (const key of keys) this.inflight.delete(key);
+        for (const key of keys) {
+          this.inflight.delete(key);
+          this.inflight.delete(key + AS_TEXT);
+        }
         if (keys.length) await this.run(() => this.redis.del(...keys));
       },
     );

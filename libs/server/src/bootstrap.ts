@@ -10,6 +10,7 @@ import { httpRequestDuration, requestIdOf, REQUEST_ID_HEADER, ServiceLogger, set
 import { ProblemDetailsFilter } from './errors/problem.filter';
 import { RouteTable } from './errors/route-table';
 import { httpCacheOnSend } from './http-cache';
+import { serializeReply } from './json-text';
 import { setupOpenApi } from './openapi/document';
 import { ShutdownState } from './health/shutdown.state';
 import { REQUEST_HEADER_HOOK, RequestContext, type RequestHeaderHook } from './request-context';
@@ -89,6 +90,7 @@ export async function createService(
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.setReplySerializer(serializeReply);
   const routes = new RouteTable();
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   const latency = httpRequestDuration();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -17,7 +17,7 @@ export const HttpCacheable = (cacheControl: string) => RouteConfig({ [CACHE_CONT
 export function httpCacheOnSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
   const cacheControl = (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[CACHE_CONTROL];
   if (typeof cacheControl !== 'string' || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
-  const etag = `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
+  const etag = `W/"${hash('sha1', payload, 'base64url')}"`;
   reply.header('etag', etag).header('cache-control', cacheControl);
   const presented = request.headers['if-none-match'];
   if (presented && presented.split(',').some((tag) => tag.trim() === etag)) {

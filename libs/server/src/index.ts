@@ -14,6 +14,7 @@ export { DependencyMonitor } from './health/dependency-monitor';
 export { EVENT_LOOP_STALL_MS } from './health/event-loop.readiness';
 export { RequestContext, REQUEST_HEADER_HOOK, type CacheResult, type RequestHeaderHook } from './request-context';
 export { HttpCacheable } from './http-cache';
+export { JsonText } from './json-text';
 export {
   ApiProblems,
   MinProperties,

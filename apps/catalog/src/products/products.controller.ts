@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '@saas/auth';
-import { ApiProblems, ApiUuidParam, ConflictError, HttpCacheable } from '@saas/server';
+import { ApiProblems, ApiUuidParam, ConflictError, HttpCacheable, type JsonText } from '@saas/server';
 import { CreateProductDto, ListProductsQuery, ProductDetailDto, ProductDto, ProductPageDto, UpdateProductDto } from './dtos/products.dto';
 import { ProductsService } from './products.service';
 
@@ -35,7 +35,7 @@ export class ProductsController {
   @ApiOkResponse({ type: ProductPageDto, headers: ETAG_HEADERS })
   @ApiNotModifiedResponse({ description: 'If-None-Match matched' })
   @ApiProblems([400, 'Invalid filters, or a cursor that is not a nextCursor'], 503)
-  list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
+  list(@Query() query: ListProductsQuery): Promise<ProductPageDto | JsonText<ProductPageDto>> {
     return this.products.list(query);
   }
 

@@ -3,9 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { Cache } from '@saas/cache';
 import { Database } from '@saas/data';
 import { Outbox } from '@saas/messaging';
-import { NotFoundError } from '@saas/server';
+import { JsonText, NotFoundError } from '@saas/server';
 import type { EntityManager } from 'typeorm';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import type { CreateProductDto, ListProductsQuery, ProductDetailDto, ProductDto, ProductPageDto, UpdateProductDto } from './dtos/products.dto';
 import { MediaLinks } from './media-links';
 import { Product, ProductImage } from './product.entity';
@@ -22,14 +22,17 @@ export class ProductsService {
     private readonly mediaLinks: MediaLinks,
   ) {}
 
-  /** Keyset pagination, filters and full-text search; pages are cached under the lists generation. */
-  async list(query: ListProductsQuery): Promise<ProductPageDto> {
-    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  /**
+   * Keyset pagination, filters and full-text search; pages are cached under the lists generation and a
+   * cached page is sent as the JSON text Redis holds.
+   */
+  async list(query: ListProductsQuery): Promise<ProductPageDto | JsonText<ProductPageDto>> {
+    const cursor = query.cursor ? decodeCursor(query.cursor, query.sort ?? 'newest') : undefined;
     const load = () => this.db.read((em) => this.loadPage(em, query, cursor));
     if (this.db.mustReadYourWrites) return load();
     const generation = await this.cache.generation(LISTS);
-    const fingerprint = createHash('sha1').update(JSON.stringify([query.cursor, query.limit, query.categoryId, query.minPriceCents, query.maxPriceCents, query.q])).digest('base64url');
-    return (await this.cache.getOrLoad(this.cache.key('list', `g${generation}`, fingerprint), load, 'product-list')) as ProductPageDto;
+    const fingerprint = createHash('sha1').update(JSON.stringify([query.cursor, query.limit, query.categoryId, query.minPriceCents, query.maxPriceCents, query.q, query.sort])).digest('base64url');
+    return (await this.cache.getOrLoadJson(this.cache.key('list', `g${generation}`, fingerprint), load, 'product-list')) as JsonText<ProductPageDto>;
   }
 
   /** The cached product plus live media URLs (sync call, degrades to `media.live: false`). */
@@ -88,25 +91,26 @@ export class ProductsService {
     return product ? (await this.present(em, [product]))[0] : null;
   }
 
-  private async loadPage(em: EntityManager, query: ListProductsQuery, cursor?: { createdAt: string; id: string }): Promise<ProductPageDto> {
+  private async loadPage(em: EntityManager, query: ListProductsQuery, cursor?: Cursor): Promise<ProductPageDto> {
     const limit = query.limit ?? 20;
-    const builder = em
-      .getRepository(Product)
-      .createQueryBuilder('p')
-      .orderBy('p.created_at', 'DESC')
-      .addOrderBy('p.id', 'DESC')
-      .limit(limit + 1);
+    const sort = query.sort ?? 'newest';
+    const builder = em.getRepository(Product).createQueryBuilder('p').limit(limit + 1);
+    if (sort === 'newest') builder.orderBy('p.created_at', 'DESC').addOrderBy('p.id', 'DESC');
+    else builder.orderBy('p.price_cents', sort === 'price_asc' ? 'ASC' : 'DESC').addOrderBy('p.id', sort === 'price_asc' ? 'ASC' : 'DESC');
     if (query.categoryId) builder.andWhere('p.category_id = :categoryId', { categoryId: query.categoryId });
     if (query.minPriceCents !== undefined) builder.andWhere('p.price_cents >= :min', { min: query.minPriceCents });
     if (query.maxPriceCents !== undefined) builder.andWhere('p.price_cents <= :max', { max: query.maxPriceCents });
     if (query.q) builder.andWhere("p.search @@ plainto_tsquery('simple', :q)", { q: query.q });
-    if (cursor) builder.andWhere('(p.created_at, p.id) < (:createdAt, :id)', cursor);
+    if (cursor?.sort === 'newest') builder.andWhere('(p.created_at, p.id) < (:createdAt, :id)', cursor);
+    else if (cursor) builder.andWhere(`(p.price_cents, p.id) ${cursor.sort === 'price_asc' ? '>' : '<'} (:priceCents, :id)`, cursor);
     const rows = await builder.getMany();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    const position = (product: Product): Cursor =>
+      sort === 'newest' ? { sort, createdAt: product.createdAt.toISOString(), id: product.id } : { sort, priceCents: product.priceCents, id: product.id };
     return {
       items: await this.present(em, page),
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(position(last)) : null,
     };
   }
 

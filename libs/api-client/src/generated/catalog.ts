@@ -345,6 +345,8 @@ export interface operations {
                 minPriceCents?: number;
                 /** @description Full-text search over name and description: letters, digits, spaces and . , ' & + - (no --) */
                 q?: string;
+                /** @description Order: newest first, or by price (ties by id); a cursor only continues a list in its own order */
+                sort?: "newest" | "price_asc" | "price_desc";
             };
             header?: {
                 /** @description An ETag from an earlier answer: 304 when it still matches */

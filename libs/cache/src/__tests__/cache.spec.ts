@@ -1,5 +1,6 @@
 import { RedisConnection } from '@saas/redis';
 import { infra, uniqueName } from '@saas/testing';
+import { JsonText } from '@saas/server';
 import { Cache } from '../index';
 
 describe('Cache (cache-aside on real Redis)', () => {
@@ -61,6 +62,35 @@ describe('Cache (cache-aside on real Redis)', () => {
     let loads = 0;
     expect(await cache.getOrLoad(page(after, 1), async () => (loads++, ['b']))).toEqual(['b']);
     expect(loads).toBe(1);
+  });
+
+  it('hands back the entry as JSON text to send as it is: the same bytes on a miss and on a hit', async () => {
+    const key = cache.key('page', 'text');
+    let loads = 0;
+    const load = async () => ({ items: [{ id: 1, name: 'Lamp "Nº 5"' }], loads: ++loads });
+    const miss = await cache.getOrLoadJson(key, load);
+    const hit = await cache.getOrLoadJson(key, load);
+    expect(miss).toBeInstanceOf(JsonText);
+    expect(hit?.text).toBe(miss?.text);
+    expect(JSON.parse(hit!.text)).toEqual({ items: [{ id: 1, name: 'Lamp "Nº 5"' }], loads: 1 });
+    expect(await redis.client.get(key)).toBe(hit?.text);
+    // The object reader sees the same entry.
+    expect(await cache.getOrLoad(key, load)).toEqual({ items: [{ id: 1, name: 'Lamp "Nº 5"' }], loads: 1 });
+    expect(loads).toBe(1);
+  });
+
+  it('as text too: a miss is cached as null, and Redis down falls through to the loader', async () => {
+    let loads = 0;
+    expect(await cache.getOrLoadJson(cache.key('page', 'none'), async () => (loads++, null))).toBeNull();
+    expect(await cache.getOrLoadJson(cache.key('page', 'none'), async () => (loads++, null))).toBeNull();
+    expect(loads).toBe(1);
+    const down = new RedisConnection({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 100, connectionName: 'down-text' });
+    try {
+      const broken = new Cache(down.client, { namespace: 'down', enabled: true, ttlSeconds: 60, negativeTtlSeconds: 5 });
+      expect((await broken.getOrLoadJson('k', async () => ({ from: 'db' })))?.text).toBe('{"from":"db"}');
+    } finally {
+      down.client.disconnect();
+    }
   });
 
   it('falls through to the loader when Redis is unreachable, and stops calling it (breaker)', async () => {

@@ -180,10 +180,44 @@ describe('catalog: products with Redis cache-aside, event-driven invalidation, k
     expect(found.items.length).toBe(5);
   });
 
+  it('sorts by price both ways across keyset pages (ties by id), and refuses a cursor from another order', async () => {
+    const [a] = instances;
+    const category = (await (await request(a, 'POST', '/categories', { name: 'Sorting', slug: uniqueName('sorting').replace(/_/g, '-') }, admin)).json()) as { id: string };
+    const prices = [500, 100, 300, 300, 200];
+    for (const [i, priceCents] of prices.entries()) await create(a, { name: `Sorted widget ${i}`, priceCents, categoryId: category.id });
+    const walk = async (sort: string) => {
+      const seen: ProductDto[] = [];
+      let cursor: string | null = null;
+      do {
+        const response = await request(a, 'GET', `/products?limit=2&sort=${sort}&categoryId=${category.id}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.status).toBe(200);
+        const page = (await response.json()) as ProductPageDto;
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const ascending = await walk('price_asc');
+    expect(ascending.map((item) => item.priceCents)).toEqual([100, 200, 300, 300, 500]);
+    const tied = ascending.filter((item) => item.priceCents === 300).map((item) => item.id);
+    expect(tied).toEqual([...tied].sort());
+    const descending = await walk('price_desc');
+    expect(descending.map((item) => item.id)).toEqual(ascending.map((item) => item.id).reverse());
+
+    const newestPage = (await (await request(a, 'GET', `/products?limit=2&categoryId=${category.id}`)).json()) as ProductPageDto;
+    const priceAscPage = (await (await request(a, 'GET', `/products?limit=2&sort=price_asc&categoryId=${category.id}`)).json()) as ProductPageDto;
+    for (const [sort, cursor] of [['price_asc', newestPage.nextCursor], ['newest', priceAscPage.nextCursor], ['price_desc', priceAscPage.nextCursor]]) {
+      const response = await request(a, 'GET', `/products?limit=2&sort=${sort}&cursor=${cursor}`);
+      expect({ sort, status: response.status }).toEqual({ sort, status: 400 });
+      expect(await response.json()).toMatchObject({ code: 'catalog.malformed_cursor' });
+    }
+  });
+
   it.each([
     ['negative price', 'POST', '/products', { name: 'x', priceCents: -1 }],
     ['unknown field', 'POST', '/products', { name: 'x', priceCents: 1, discount: 50 }],
     ['huge page size', 'GET', '/products?limit=1000', undefined],
+    ['unknown sort order', 'GET', '/products?sort=cheapest', undefined],
     ['malformed cursor', 'GET', '/products?cursor=bm90LWEtY3Vyc29y', undefined],
     ['cursor with bad characters', 'GET', '/products?cursor=%27%3B%20drop', undefined],
     ['SQL in search text', 'GET', `/products?q=${encodeURIComponent("'; drop table products; --")}`, undefined],

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MinProperties, Omittable, STORED_TEXT_PATTERN, StoredText, UUID_PATTERN, UUID_PROPERTY } from '@saas/server';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PRODUCT_SORTS, type ProductSort } from '../cursor';
 
 const MAX_PRICE = 100_000_000;
 
@@ -50,6 +51,15 @@ export class ListProductsQuery {
   @Min(0)
   @Max(MAX_PRICE)
   maxPriceCents?: number;
+
+  @ApiPropertyOptional({
+    description: 'Order: newest first, or by price (ties by id); a cursor only continues a list in its own order',
+    enum: PRODUCT_SORTS,
+    default: 'newest',
+  })
+  @IsOptional()
+  @IsIn(PRODUCT_SORTS, { message: `sort must be one of ${PRODUCT_SORTS.join(', ')}` })
+  sort?: ProductSort;
 
   @ApiPropertyOptional({
     description: "Full-text search over name and description: letters, digits, spaces and . , ' & + - (no --)",
