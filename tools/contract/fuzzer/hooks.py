@@ -124,9 +124,10 @@ def after_call(context, case, response):
 
 
 # The product list's `cursor` is opaque: the schema can say which characters it has, not that it must be
-# a `nextCursor` the server made (base64url of [createdAt, id]); any other one is answered 400 on purpose.
-# A schema-valid cursor is therefore replaced by a real-looking one derived from it, so valid cases stay
-# valid and still walk the keyset path; cursors that break the schema are left to the negative cases.
+# a `nextCursor` the server made for the same `sort` (base64url of [createdAt, id] newest first, of
+# [sort, priceCents, id] by price); any other one is answered 400 on purpose. A schema-valid cursor is
+# therefore replaced by a real-looking one of the case's order derived from it, so valid cases stay valid
+# and still walk the keyset path; cursors that break the schema are left to the negative cases.
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 
 
@@ -137,6 +138,8 @@ def map_case(context, case):
         if isinstance(cursor, str) and _CURSOR.match(cursor):
             digest = hashlib.sha256(cursor.encode()).hexdigest()
             uuid = f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
-            real = json.dumps(["2030-01-01T00:00:00.000Z", uuid], separators=(",", ":")).encode()
+            sort = case.query.get("sort", "newest")
+            position = ["2030-01-01T00:00:00.000Z", uuid] if sort == "newest" else [sort, int(digest[32:38], 16), uuid]
+            real = json.dumps(position, separators=(",", ":")).encode()
             case.query = {**case.query, "cursor": base64.urlsafe_b64encode(real).decode().rstrip("=")}
     return case
