@@ -26,6 +26,23 @@ function packageOf(url) {
   return url.includes('/dist/') ? 'project bundle' : url;
 }
 
+/** What a request's CPU goes to, by concern (first match wins); everything else is "other". */
+const CONCERNS = [
+  ['socket writes (syscalls)', (f, u) => /^(writev|writeUtf8String|writeBuffer|writeString|writevGeneric|writeGeneric|handleWriteReq|createWriteWrap)$/.test(f)],
+  ['response headers (set, validate, store)', (f, u) => /^(Reply\.headers?|checkInvalidHeaderChar|checkIsHttpToken|processHeader|_storeHeader|setHeader|validateHeader.*)$/.test(f) || /^RegExp: (\^\[\\\^_`|\[\^\\t)/.test(f)],
+  ['async context (AsyncLocalStorage promise hooks)', (f, u) => /async_hooks/.test(u) || /^(executionAsyncResource|emitInitScript|promiseInitHook)$/.test(f)],
+  ['metrics (prom-client)', (f, u) => /prom-client/.test(u)],
+  ['logging (pino)', (f, u) => /pino|sonic-boom/.test(u)],
+  ['ETag and ids (crypto)', (f, u) => /crypto/.test(u)],
+  ['garbage collector', (f) => f === '(garbage collector)'],
+  ['module loading (start-up)', (f, u) => /modules\/(cjs|esm|package_json)|^(internalModuleStat|readFileUtf8|wrapSafe)$/.test(f + ' ' + u) || /^(wrapSafe|internalModuleStat|readFileUtf8)$/.test(f)],
+  ['fastify + find-my-way', (f, u) => /node_modules\/(fastify|find-my-way|avvio|light-my-request)\//.test(u)],
+  ['nest', (f, u) => /@nestjs\//.test(u)],
+  ['ioredis', (f, u) => /ioredis|redis-parser/.test(u)],
+  ['the service and libs (bundle)', (f, u) => /\/dist\//.test(u)],
+  ['node http and streams', (f, u) => u.startsWith('node:')],
+];
+const byConcern = new Map();
 const byFunction = new Map();
 const byPackage = new Map();
 let idle = 0;
@@ -41,6 +58,8 @@ for (const node of profile.nodes) {
   byFunction.set(name, (byFunction.get(name) ?? 0) + samples);
   const pkg = ['(garbage collector)', '(program)'].includes(functionName) ? functionName : packageOf(url);
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + samples);
+  const concern = CONCERNS.find(([, test]) => test(functionName, url ?? ''))?.[0] ?? 'other';
+  byConcern.set(concern, (byConcern.get(concern) ?? 0) + samples);
 }
 const busy = total - idle;
 const share = (samples) => `${((samples / busy) * 100).toFixed(1)} %`;
@@ -50,5 +69,6 @@ const print = (title, map) => {
   console.log('|---|---:|');
   for (const [name, samples] of [...map].sort((a, b) => b[1] - a[1]).slice(0, rows)) console.log(`| ${name} | ${share(samples)} |`);
 };
+print('concern', byConcern);
 print('package', byPackage);
 print('function', byFunction);
