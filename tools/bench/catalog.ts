@@ -8,7 +8,8 @@
  * alike). Then each service alone: cold start to ready and idle RSS.
  * The services run as separate processes from the built bundles (dist/apps), like production.
  * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every server (read with profile-top.mjs);
- * BENCH_CASES=<regex> runs only the matching cases (one path in a profile).
+ * BENCH_CASES=<regex> runs only the matching cases (one path in a profile); BENCH_CATALOG_DIST=<dir> runs
+ * another build of catalog (before/after a change).
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Only the cases whose label matches (e.g. `detail, cache on` to profile one path); the ratios need all. */
 const ONLY = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : undefined;
+/** Another build of catalog for the catalog rows (e.g. an older commit's dist/apps/catalog), to measure a change. */
+const CATALOG_DIST = process.env.BENCH_CATALOG_DIST || undefined;
 /** BENCH_COLD_STARTS=false skips the cold-start and memory table. */
 const COLD_STARTS = process.env.BENCH_COLD_STARTS !== 'false';
 
@@ -94,7 +97,7 @@ async function main() {
   try {
     const cached = await freePort();
     const uncached = await freePort();
-    const catalog = resolve(repoRoot, 'dist/apps/catalog/main.js');
+    const catalog = resolve(CATALOG_DIST ?? resolve(repoRoot, 'dist/apps/catalog'), 'main.js');
     children.push(await startProcess([catalog], { ...env, CACHE_ENABLED: 'true', INSTANCE_ID: 'bench-cached' }, cached));
     children.push(await startProcess([catalog], { ...env, CACHE_ENABLED: 'false', INSTANCE_ID: 'bench-uncached' }, uncached));
     await eventually(async () => (await fetch(`http://127.0.0.1:${cached}/health/ready`)).ok, 60_000, 500);
