@@ -27,6 +27,16 @@ const AS_TEXT = '\u0000text';
  *  - Redis slow or down: commands time out quickly and a circuit breaker stops calling Redis,
  *    so requests fall through to the loader (the database); the cache re-arms when Redis is back.
  */
+/** One lookup: `flight` is its single-flight key (a key read as text and as objects must not share a result). */
+interface Read<T, R> {
+  key: string;
+  flight: string;
+  load: () => Promise<T | null>;
+  cacheName: string;
+  fromText: (text: string) => R;
+  fromValue: (value: T, text: string) => R;
+}
+
 export class Cache {
   private readonly logger = new Logger('Cache');
   private readonly inflight = new Map<string, Promise<unknown>>();
@@ -80,7 +90,6 @@ export class Cache {
     return this.cached(key, key + AS_TEXT, load, cacheName, (text) => new JsonText<T>(text), (_value, text) => new JsonText<T>(text));
   }
 
-  /** `flight`: the single-flight key; a key read as text and as objects must not share one load's result. */
   private cached<T, R>(
     key: string,
     flight: string,
@@ -89,35 +98,30 @@ export class Cache {
     fromText: (text: string) => R,
     fromValue: (value: T, text: string) => R,
   ): Promise<R | null> {
-    const loadAs = async () => {
-      const value = await load();
-      return value === null ? null : fromValue(value, JSON.stringify(value));
-    };
-    if (!this.options.enabled) return loadAs();
+    const read: Read<T, R> = { key, flight, load, cacheName, fromText, fromValue };
+    if (!this.options.enabled) return this.loadUncached(read);
     // With tracing on, one span per lookup: its `cache.result` says hit or miss, and a miss shows the
     // load (the database read) beneath it.
     return inSpan(
       `cache ${cacheName}`,
       { attributes: { 'cache.name': cacheName, 'cache.namespace': this.options.namespace } },
-      () => this.lookup(key, flight, load, cacheName, fromText, fromValue, loadAs),
+      () => this.lookup(read),
     );
   }
 
-  private async lookup<T, R>(
-    key: string,
-    flight: string,
-    load: () => Promise<T | null>,
-    cacheName: string,
-    fromText: (text: string) => R,
-    fromValue: (value: T, text: string) => R,
-    loadAs: () => Promise<R | null>,
-  ): Promise<R | null> {
+  private async loadUncached<T, R>(read: Read<T, R>): Promise<R | null> {
+    const value = await read.load();
+    return value === null ? null : read.fromValue(value, JSON.stringify(value));
+  }
+
+  private async lookup<T, R>(read: Read<T, R>): Promise<R | null> {
+    const { key, flight, load, cacheName, fromText, fromValue } = read;
     const cached = await this.run(() => this.redis.get(key));
     if (cached === undefined) {
       this.requests.inc({ cache: cacheName, result: 'error' });
       RequestContext.noteCache('error');
       setSpanAttributes({ 'cache.result': 'error', 'cache.breaker': this.breakerState });
-      return this.singleFlight(flight, loadAs);
+      return this.singleFlight(flight, () => this.loadUncached(read));
     }
     if (cached !== null) {
       const result = cached === MISSING ? 'negative_hit' : 'hit';
