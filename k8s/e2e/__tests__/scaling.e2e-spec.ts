@@ -11,6 +11,7 @@ import { eventually } from '@saas/testing';
 import { BIN, clusterIsUp, ensureBridge, installRelease, KUBECONFIG, kafkaOffPodNetwork, kafkaOnPodNetwork, kubectl, nodeWithImages, ROOT, sh, stopBridge, uninstallRelease } from '../local-release';
 
 const NS = 'saas-scaling';
+const HPA_LOAD_RPS = 300;
 const RELEASE = 'saas-starter';
 const CATALOG = `${RELEASE}-catalog`;
 const SCALING_VALUES = join(ROOT, 'k8s/demo/values-scaling.yaml');
@@ -138,7 +139,10 @@ describe('scaling on real pods (HPA, CPU limits, zero-error disruptions)', () =>
     const started = new Date();
     let maxDesired = 1;
     let statusDuringLoad = '';
-    const { summary } = await underLoad(70, 180, async () => {
+    // 300 req/s of cached list pages: one 250m pod serves ~340 req/s (the bench below), so this is ~260m of
+    // demand against a 100m target (3 pods) without drowning the first pod. Calibrated to the service's cost:
+    // when the pipeline got ~3x cheaper (issue 16), 70 req/s only drove the HPA to 2 pods.
+    const { summary } = await underLoad(HPA_LOAD_RPS, 180, async () => {
       try {
         await eventually(
           async () => {
