@@ -75,6 +75,13 @@ export const kafkaEnv = {
   KAFKA_TOPIC_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
   /** Handler attempts before an event goes to the dead-letter topic. */
   KAFKA_CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  /** How long published outbox rows are kept (for inspection) before the relay deletes them. 0: at the next purge. */
+  OUTBOX_RETENTION_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(3600),
+  /**
+   * How long the inbox remembers an applied event. An event redelivered after its row is gone would be
+   * applied again, so keep it at least as long as the topics keep events (Kafka's default: 7 days).
+   */
+  INBOX_RETENTION_SECONDS: z.coerce.number().int().min(3600, 'must be at least 3600 (an hour); keep it at least the topics\' retention').max(365 * 24 * 3600).default(7 * 24 * 3600),
 };
 
 export const jwtEnv = {

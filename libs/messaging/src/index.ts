@@ -3,4 +3,4 @@ export { KafkaConnection, type KafkaOptions } from './kafka.connection';
 export { Outbox } from './outbox';
 export { OutboxRelay } from './relay';
 export { EventConsumer, type ConsumerOptions, type EventHandler, type EventHandlers } from './consumer';
-export { CreateOutboxAndInbox1764300000000 } from './migrations';
+export { CreateOutboxAndInbox1764300000000, MESSAGING_MIGRATIONS, OutboxInboxRetention1796600000000 } from './migrations';

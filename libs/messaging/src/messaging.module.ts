@@ -20,7 +20,7 @@ export interface MessagingOptions extends KafkaOptions {
   service: string;
   primaryUrl: string;
   consumerMaxAttempts: number;
-  relay?: { enabled?: boolean; pollMs?: number; batchSize?: number };
+  relay?: { enabled?: boolean; pollMs?: number; batchSize?: number; outboxRetentionSeconds?: number; inboxRetentionSeconds?: number };
 }
 
 /** Kafka down: writes still commit (the outbox keeps their events until Kafka is back), consumers wait. */

@@ -36,3 +36,24 @@ export class CreateOutboxAndInbox1764300000000 implements MigrationInterface {
     await runner.query('drop table outbox');
   }
 }
+
+/**
+ * Indexes the relay's housekeeping needs to find expired rows without scanning the tables: published
+ * outbox rows by publication time (partial: pending rows are never purged), inbox rows by processing time.
+ */
+export class OutboxInboxRetention1796600000000 implements MigrationInterface {
+  name = 'OutboxInboxRetention1796600000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('create index outbox_published_at on outbox (published_at) where published_at is not null');
+    await runner.query('create index inbox_processed_at on inbox (processed_at)');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('drop index inbox_processed_at');
+    await runner.query('drop index outbox_published_at');
+  }
+}
+
+/** Every migration of the outbox and inbox, in order: each service lists these before its own. */
+export const MESSAGING_MIGRATIONS = [CreateOutboxAndInbox1764300000000, OutboxInboxRetention1796600000000];

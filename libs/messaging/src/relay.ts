@@ -11,6 +11,7 @@ import {
   type Span,
 } from '@saas/telemetry';
 import { Client } from 'pg';
+import type { EntityManager } from 'typeorm';
 import type { KafkaConnection } from './kafka.connection';
 import { eventAttributes, OUTBOX_CHANNEL } from './outbox';
 
@@ -27,7 +28,25 @@ export interface RelayOptions {
   batchSize?: number;
   pollMs?: number;
   maxBackoffMs?: number;
+  /** Published outbox rows older than this are deleted (default 3600 s). */
+  outboxRetentionSeconds?: number;
+  /** Inbox rows older than this are deleted (default 7 days: keep it at least the topics' retention). */
+  inboxRetentionSeconds?: number;
+  /** How often the publishing relay purges expired rows (default 60 s). */
+  purgeEveryMs?: number;
 }
+
+/** Rows deleted per statement, and statements per purge: bounded work that never holds the relay for long. */
+const PURGE_BATCH = 5_000;
+const PURGE_MAX_BATCHES = 20;
+
+// Expired rows by the index the retention migration adds, deleted by physical address (ctid): no sort, no join.
+const PURGE_SQL = {
+  outbox: `delete from outbox where ctid = any(array(
+             select ctid from outbox where published_at < now() - make_interval(secs => $1) limit $2))`,
+  inbox: `delete from inbox where ctid = any(array(
+            select ctid from inbox where processed_at < now() - make_interval(secs => $1) limit $2))`,
+} as const;
 
 /**
  * The PRODUCER span of one event's publication, a child of the span that wrote it to the outbox (its
@@ -60,13 +79,17 @@ const RELAY_LOCK = 0x5aa5_0b0c;
  * the lock every poll interval and take over when that connection ends (process gone, server restart).
  * Holding the lock, a batch costs two statements (select, then mark sent) around the send. A crash
  * between send and mark re-sends the batch: consumers are idempotent (inbox), so delivery is
- * at-least-once, effects once.
+ * at-least-once, effects once. The publishing relay is also the one housekeeper of its database: once a
+ * minute it deletes published outbox rows and inbox rows past their retention, so neither table grows
+ * without bound.
  */
 export class OutboxRelay {
   private readonly logger = new Logger('OutboxRelay');
   private readonly published = counter('outbox_published_total', 'Events published from the outbox');
   private readonly backlog = gauge('outbox_backlog', 'Unpublished events in the outbox');
   private readonly oldest = gauge('outbox_oldest_age_seconds', 'Age of the oldest unpublished event');
+  private readonly purged = counter('messaging_rows_purged_total', 'Expired outbox and inbox rows deleted by the relay', ['table']);
+  private lastPurge = 0;
   private stopped = true;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -116,13 +139,7 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 200;
     this.notified = false;
     return this.connection.run(async (em, session) => {
-      if (this.leaderOn !== session) {
-        this.leaderOn = undefined;
-        const [{ locked }] = await em.query('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK]);
-        if (!locked) return 0;
-        this.leaderOn = session;
-        this.logger.log('this replica publishes the outbox (relay lock taken)');
-      }
+      if (!(await this.lead(em, session))) return 0;
       // Only the lock holder reads and marks rows, so no row lock or transaction is needed.
       const rows: OutboxRow[] = await em.query(
         'select seq, topic, key, message from outbox where published_at is null order by seq limit $1',
@@ -164,6 +181,58 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Deletes expired outbox and inbox rows in bounded batches; returns how many of each. Exposed for tests.
+   * Only the lock holder purges: one housekeeper per database, whatever the replica count.
+   */
+  async purgeExpired(): Promise<{ outbox: number; inbox: number }> {
+    const retention = {
+      outbox: this.options.outboxRetentionSeconds ?? 3_600,
+      inbox: this.options.inboxRetentionSeconds ?? 7 * 24 * 3_600,
+    };
+    const deleted = { outbox: 0, inbox: 0 };
+    try {
+      await this.connection.run(async (em, session) => {
+        if (!(await this.lead(em, session))) return;
+        for (const table of ['outbox', 'inbox'] as const) {
+          for (let batch = 0; batch < PURGE_MAX_BATCHES; batch++) {
+            const [, affected] = await em.query(PURGE_SQL[table], [retention[table], PURGE_BATCH]);
+            deleted[table] += Number(affected ?? 0);
+            this.purged.inc({ table }, Number(affected ?? 0));
+            if (Number(affected ?? 0) < PURGE_BATCH) break;
+          }
+        }
+      });
+    } finally {
+      // Called on its own (tests), like drainOnce, it must not keep the connection and its lock.
+      if (this.stopped) await this.connection.release();
+    }
+    return deleted;
+  }
+
+  private async purgeIfDue(): Promise<void> {
+    if (Date.now() - this.lastPurge < (this.options.purgeEveryMs ?? 60_000)) return;
+    this.lastPurge = Date.now();
+    try {
+      const deleted = await this.purgeExpired();
+      if (deleted.outbox + deleted.inbox > 0) this.logger.log(`purged ${deleted.outbox} outbox and ${deleted.inbox} inbox rows past retention`);
+    } catch (error) {
+      // Housekeeping never stops publishing: the rows stay until the next purge.
+      this.logger.warn(`cannot purge expired outbox/inbox rows (${(error as Error).message}); retrying in a minute`);
+    }
+  }
+
+  /** Holds the relay lock on this connection session, taking it if free; false: another replica holds it. */
+  private async lead(em: EntityManager, session: number): Promise<boolean> {
+    if (this.leaderOn === session) return true;
+    this.leaderOn = undefined;
+    const [{ locked }] = await em.query('select pg_try_advisory_lock($1) as locked', [RELAY_LOCK]);
+    if (!locked) return false;
+    this.leaderOn = session;
+    this.logger.log('this replica publishes the outbox (relay lock taken)');
+    return true;
+  }
+
   /** True while this relay holds the lock (others stand by). */
   get publishing(): boolean {
     return this.leaderOn !== undefined;
@@ -180,6 +249,7 @@ export class OutboxRelay {
         if (backoff > 0) this.logger.log('publishing again');
         backoff = 0;
         await this.refreshStats();
+        if (this.publishing) await this.purgeIfDue();
         if (sent === (this.options.batchSize ?? 200) || (this.notified && this.publishing)) continue;
         // Standing by, commits are not ours to publish: only retry the lock each poll interval.
         await this.sleep(pollMs, this.publishing);

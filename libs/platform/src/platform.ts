@@ -9,7 +9,7 @@ import {
   PostgresReplicasProbe,
   type DataModuleOptions,
 } from '@saas/data';
-import { CreateOutboxAndInbox1764300000000, KafkaProbe, MessagingModule } from '@saas/messaging';
+import { KafkaProbe, MESSAGING_MIGRATIONS, MessagingModule } from '@saas/messaging';
 import { ObservabilityModule } from '@saas/observability';
 import { RedisModule, RedisProbe } from '@saas/redis';
 import { HealthModule, instanceName, runService, type ServiceOptions } from '@saas/server';
@@ -59,7 +59,7 @@ function dataOptions(spec: PlatformSpec, config: PlatformConfig): DataModuleOpti
     primaryUrl: config.DATABASE_PRIMARY_URL,
     replicaUrls: config.DATABASE_REPLICA_URLS,
     entities: spec.entities,
-    migrations: [CreateOutboxAndInbox1764300000000, ...(spec.migrations as never[])],
+    migrations: [...MESSAGING_MIGRATIONS, ...(spec.migrations as never[])],
     poolSize: config.DATABASE_POOL_SIZE,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -98,6 +98,10 @@ export class PlatformModule {
           partitions: config.KAFKA_TOPIC_PARTITIONS,
           replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
           consumerMaxAttempts: config.KAFKA_CONSUMER_MAX_ATTEMPTS,
+          relay: {
+            outboxRetentionSeconds: config.OUTBOX_RETENTION_SECONDS,
+            inboxRetentionSeconds: config.INBOX_RETENTION_SECONDS,
+          },
         }),
         AuthModule.forRoot({
           issuer: config.JWT_ISSUER,

@@ -40,6 +40,16 @@ describe('loadConfig', () => {
     }
   });
 
+  it('keeps the outbox an hour and the inbox a week by default, and refuses an inbox retention that would re-apply redelivered events', () => {
+    const config = loadConfig(shape, good);
+    expect(config.OUTBOX_RETENTION_SECONDS).toBe(3600);
+    expect(config.INBOX_RETENTION_SECONDS).toBe(7 * 24 * 3600);
+    expect(loadConfig(shape, { ...good, OUTBOX_RETENTION_SECONDS: '0' }).OUTBOX_RETENTION_SECONDS).toBe(0);
+    expect(() => loadConfig(shape, { ...good, INBOX_RETENTION_SECONDS: '60' })).toThrow(/INBOX_RETENTION_SECONDS must be at least 3600/);
+    expect(() => loadConfig(shape, { ...good, OUTBOX_RETENTION_SECONDS: '-1' })).toThrow(/OUTBOX_RETENTION_SECONDS/);
+    expect(() => loadConfig(shape, { ...good, OUTBOX_RETENTION_SECONDS: 'an hour' })).toThrow(/OUTBOX_RETENTION_SECONDS/);
+  });
+
   it('lists required names without defaults or optionals', () => {
     expect(requiredEnvNames({ A: z.string(), B: z.string().default('x'), C: z.string().optional() })).toEqual(['A']);
     expect(requiredEnvNames(shape)).toEqual(['DATABASE_PRIMARY_URL', 'KAFKA_BROKERS', 'PORT']);

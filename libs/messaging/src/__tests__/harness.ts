@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { TOPICS, type Envelope } from '@saas/contracts';
 import { createDatabase, type Database } from '@saas/data';
 import { createTestDatabase, infra, repoRoot, sql, uniqueName, type TestDatabase } from '@saas/testing';
-import { CreateOutboxAndInbox1764300000000, EventConsumer, KafkaConnection, Outbox, OutboxRelay, type EventHandlers } from '../index';
+import { EventConsumer, MESSAGING_MIGRATIONS, KafkaConnection, Outbox, OutboxRelay, type EventHandlers } from '../index';
 
 /** A service database with the outbox/inbox migration applied, plus an `effects` table for consumers. */
 export async function serviceDatabase(name: string, poolSize = 8): Promise<{ test: TestDatabase; db: Database; close(): Promise<void> }> {
@@ -14,7 +14,7 @@ export async function serviceDatabase(name: string, poolSize = 8): Promise<{ tes
     primaryUrl: test.primaryUrl,
     replicaUrls: [],
     entities: [],
-    migrations: [CreateOutboxAndInbox1764300000000],
+    migrations: MESSAGING_MIGRATIONS,
     poolSize,
     connectTimeoutMs: 1_000,
     statementTimeoutMs: 10_000,
