@@ -68,16 +68,20 @@ async function authMe(): Promise<{ case: Case; stop: () => Promise<void> }> {
   };
 }
 
-/** Each service alone on the machine: spawn to first ready answer, and resident memory after 3 s idle. */
-async function coldStarts(): Promise<{ service: string; readyMs: number; rssMb: number }[]> {
+const rssMbOf = (pid: number | undefined) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+/** How long a started service stays idle before its settled RSS is read: V8's memory reducer shrinks the heap grown by start-up after ~10-20 s idle. */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 45) * 1000;
+
+/** Each service alone on the machine: spawn to first ready answer, and resident memory 3 s after and settled. */
+async function coldStarts(): Promise<{ service: string; readyMs: number; rssMb: number; settledRssMb: number }[]> {
   const results = [];
   for (const service of SERVICES) {
     const stack = await startStack({ name: `bench_cold_${service}`, services: [service] });
     try {
       await new Promise((r) => setTimeout(r, 3_000));
-      const status = readFileSync(`/proc/${stack.pid(service)}/status`, 'utf8');
-      const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-      results.push({ service, readyMs: stack.readyMs[service] ?? NaN, rssMb: rssKb / 1024 });
+      const rssMb = rssMbOf(stack.pid(service));
+      await new Promise((r) => setTimeout(r, SETTLE_MS - 3_000));
+      results.push({ service, readyMs: stack.readyMs[service] ?? NaN, rssMb, settledRssMb: rssMbOf(stack.pid(service)) });
     } finally {
       await stack.stop();
     }
@@ -86,6 +90,8 @@ async function coldStarts(): Promise<{ service: string; readyMs: number; rssMb: 
 }
 
 async function main() {
+  // BENCH_CASES matching "cold starts" (e.g. BENCH_CASES=cold) runs only the cold-start and memory table.
+  if (ONLY?.test('cold starts')) return printColdStarts();
   const db = await createTestDatabase('bench_catalog');
   const issuer = await startTestIssuer();
   const env = serviceEnv(db, { ...issuer.env, LOG_LEVEL: 'info', JWT_SIGNING_KEYS: signingKeys('bench').json });
@@ -179,12 +185,20 @@ async function main() {
   }
 
   if (!COLD_STARTS || ONLY) return;
+  await printColdStarts();
+}
+
+async function printColdStarts() {
   const starts = await coldStarts();
-  console.log('\nEach service alone: spawn of `node dist/apps/<service>/main.js` to its first 200 from /health/ready (every dependency seen up), and VmRSS after 3 s idle');
-  console.log('| service | cold start to ready | goal <= 3 s | idle RSS | goal <= 120 MB |');
-  console.log('|---|---:|---|---:|---|');
+  console.log(
+    `\nEach service alone: spawn of \`node dist/apps/<service>/main.js\` to its first 200 from /health/ready (every dependency seen up), and VmRSS 3 s after ready and idle for ${SETTLE_MS / 1000} s (after V8's memory reducer has given back the heap start-up grew)`,
+  );
+  console.log(`| service | cold start to ready | goal <= 3 s | RSS 3 s after ready | idle RSS (${SETTLE_MS / 1000} s) | goal <= 120 MB |`);
+  console.log('|---|---:|---|---:|---:|---|');
   for (const start of starts) {
-    console.log(`| ${start.service} | ${(start.readyMs / 1000).toFixed(2)} s | ${start.readyMs <= 3_000 ? 'met' : 'MISSED'} | ${start.rssMb.toFixed(0)} MB | ${start.rssMb <= 120 ? 'met' : 'MISSED'} |`);
+    console.log(
+      `| ${start.service} | ${(start.readyMs / 1000).toFixed(2)} s | ${start.readyMs <= 3_000 ? 'met' : 'MISSED'} | ${start.rssMb.toFixed(0)} MB | ${start.settledRssMb.toFixed(0)} MB | ${start.settledRssMb <= 120 ? 'met' : 'MISSED'} |`,
+    );
   }
 }
 
