@@ -21,7 +21,8 @@ mod_version() { awk -v m="$2" '$1 == "require" { $1 = "" ; $0 = $0 } $1 == m && 
 PAUSE_TAG=3.10.1
 COREDNS_VERSION="$(mod_version "$SRC/addons/coredns/go.mod" github.com/coredns/coredns)"
 METRICS_VERSION="$(mod_version "$SRC/addons/metrics-server/go.mod" sigs.k8s.io/metrics-server)"
-BUSYBOX_VERSION="$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null | sed 's/^[0-9]*://; s/[^A-Za-z0-9_.-]/_/g')"
+# Not installed yet on a fresh machine (build.sh --node installs it): the name says "none" until then.
+BUSYBOX_VERSION="$({ dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || true; } | sed 's/^[0-9]*://; s/[^A-Za-z0-9_.-]/_/g')"
 declare -A IMAGE=(
   [pause]="localhost/saas-starter/pause:$PAUSE_TAG"
   [coredns]="localhost/saas-starter/coredns:$COREDNS_VERSION"
