@@ -23,7 +23,7 @@ import {
   startConsumerWorker,
   uniquePrefix,
   writeProductEvent,
-} from '../../libs/messaging/src/__tests__/harness';
+} from '../../libs/messaging/src/__tests__/messaging-fixtures';
 import { Outbox } from '@saas/messaging';
 import { runBenchmark } from './measure';
 

@@ -36,9 +36,9 @@ export interface RelayOptions {
   purgeEveryMs?: number;
 }
 
-/** Rows deleted per statement, and statements per purge: bounded work that never holds the relay for long. */
+/** Rows deleted per statement (short statements, short row locks), and how long one purge may go on. */
 const PURGE_BATCH = 5_000;
-const PURGE_MAX_BATCHES = 20;
+const PURGE_MAX_MS = 10_000;
 
 // Expired rows by the index the retention migration adds, deleted by physical address (ctid): no sort, no join.
 const PURGE_SQL = {
@@ -80,8 +80,8 @@ const RELAY_LOCK = 0x5aa5_0b0c;
  * Holding the lock, a batch costs two statements (select, then mark sent) around the send. A crash
  * between send and mark re-sends the batch: consumers are idempotent (inbox), so delivery is
  * at-least-once, effects once. The publishing relay is also the one housekeeper of its database: once a
- * minute it deletes published outbox rows and inbox rows past their retention, so neither table grows
- * without bound.
+ * minute, beside publishing, it deletes published outbox rows and inbox rows past their retention, so
+ * neither table grows without bound.
  */
 export class OutboxRelay {
   private readonly logger = new Logger('OutboxRelay');
@@ -90,6 +90,8 @@ export class OutboxRelay {
   private readonly oldest = gauge('outbox_oldest_age_seconds', 'Age of the oldest unpublished event');
   private readonly purged = counter('messaging_rows_purged_total', 'Expired outbox and inbox rows deleted by the relay', ['table']);
   private lastPurge = 0;
+  /** The purge in progress: it runs beside publishing, on a pool connection, never in the publishing loop. */
+  private purging?: Promise<void>;
   private stopped = true;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -121,6 +123,7 @@ export class OutboxRelay {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    await this.purging;
     await this.connection.release();
     await this.listener?.end().catch(() => undefined);
   }
@@ -182,8 +185,9 @@ export class OutboxRelay {
   }
 
   /**
-   * Deletes expired outbox and inbox rows in bounded batches; returns how many of each. Exposed for tests.
-   * Only the lock holder purges: one housekeeper per database, whatever the replica count.
+   * Deletes expired outbox and inbox rows in batches, for at most ~10 s; returns how many of each. Only the
+   * lock holder purges: one housekeeper per database, whatever the replica count. Its statements go through
+   * the pool, so publishing (on the relay's own connection) never waits for them. Exposed for tests.
    */
   async purgeExpired(): Promise<{ outbox: number; inbox: number }> {
     const retention = {
@@ -192,17 +196,21 @@ export class OutboxRelay {
     };
     const deleted = { outbox: 0, inbox: 0 };
     try {
-      await this.connection.run(async (em, session) => {
-        if (!(await this.lead(em, session))) return;
-        for (const table of ['outbox', 'inbox'] as const) {
-          for (let batch = 0; batch < PURGE_MAX_BATCHES; batch++) {
-            const [, affected] = await em.query(PURGE_SQL[table], [retention[table], PURGE_BATCH]);
-            deleted[table] += Number(affected ?? 0);
-            this.purged.inc({ table }, Number(affected ?? 0));
-            if (Number(affected ?? 0) < PURGE_BATCH) break;
-          }
+      // Running, the publishing loop keeps the lock; called on its own (tests), take it like a drain would.
+      const leading = this.stopped ? await this.connection.run((em, session) => this.lead(em, session)) : this.publishing;
+      if (!leading) return deleted;
+      const deadline = Date.now() + PURGE_MAX_MS;
+      // A purge beside publishing ends early when the relay stops (graceful shutdown must not wait for it).
+      const background = !this.stopped;
+      for (const table of ['outbox', 'inbox'] as const) {
+        let affected = PURGE_BATCH;
+        while (affected === PURGE_BATCH && Date.now() < deadline && !(background && this.stopped)) {
+          const [, count] = (await this.db.primary.query(PURGE_SQL[table], [retention[table], PURGE_BATCH])) as unknown as [unknown, number];
+          affected = Number(count ?? 0);
+          deleted[table] += affected;
+          this.purged.inc({ table }, affected);
         }
-      });
+      }
     } finally {
       // Called on its own (tests), like drainOnce, it must not keep the connection and its lock.
       if (this.stopped) await this.connection.release();
@@ -210,16 +218,19 @@ export class OutboxRelay {
     return deleted;
   }
 
-  private async purgeIfDue(): Promise<void> {
-    if (Date.now() - this.lastPurge < (this.options.purgeEveryMs ?? 60_000)) return;
+  /** Starts a purge beside publishing when one is due and none is running. */
+  private purgeIfDue(): void {
+    if (this.purging || Date.now() - this.lastPurge < (this.options.purgeEveryMs ?? 60_000)) return;
     this.lastPurge = Date.now();
-    try {
-      const deleted = await this.purgeExpired();
-      if (deleted.outbox + deleted.inbox > 0) this.logger.log(`purged ${deleted.outbox} outbox and ${deleted.inbox} inbox rows past retention`);
-    } catch (error) {
-      // Housekeeping never stops publishing: the rows stay until the next purge.
-      this.logger.warn(`cannot purge expired outbox/inbox rows (${(error as Error).message}); retrying in a minute`);
-    }
+    this.purging = this.purgeExpired()
+      .then((deleted) => {
+        if (deleted.outbox + deleted.inbox > 0) this.logger.log(`purged ${deleted.outbox} outbox and ${deleted.inbox} inbox rows past retention`);
+      })
+      .catch((error: Error) => {
+        // Housekeeping never stops publishing: the rows stay until the next purge.
+        this.logger.warn(`cannot purge expired outbox/inbox rows (${error.message}); retrying in ${(this.options.purgeEveryMs ?? 60_000) / 1000} s`);
+      })
+      .finally(() => (this.purging = undefined));
   }
 
   /** Holds the relay lock on this connection session, taking it if free; false: another replica holds it. */
@@ -249,7 +260,7 @@ export class OutboxRelay {
         if (backoff > 0) this.logger.log('publishing again');
         backoff = 0;
         await this.refreshStats();
-        if (this.publishing) await this.purgeIfDue();
+        if (this.publishing) this.purgeIfDue();
         if (sent === (this.options.batchSize ?? 200) || (this.notified && this.publishing)) continue;
         // Standing by, commits are not ours to publish: only retry the lock each poll interval.
         await this.sleep(pollMs, this.publishing);

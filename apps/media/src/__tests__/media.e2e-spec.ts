@@ -20,7 +20,7 @@ import {
 import sharp from 'sharp';
 import { AppModule, mediaSpec } from '../app.module';
 import { mediaEnv } from '../config';
-import { bigJpeg, smallPng, streamOversizedUpload, upload } from './harness';
+import { bigJpeg, smallPng, streamOversizedUpload, upload } from './messaging-fixtures';
 
 const LIMIT = 16 * 1024 * 1024;
 

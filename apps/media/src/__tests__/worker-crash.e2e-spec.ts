@@ -16,7 +16,7 @@ import {
   type TestDatabase,
   type TestIssuer,
 } from '@saas/testing';
-import { smallPng, upload } from './harness';
+import { smallPng, upload } from './messaging-fixtures';
 
 const freePort = () =>
   new Promise<number>((done) => {

@@ -1,7 +1,7 @@
 import { createEvent, TOPICS, toKafkaMessage } from '@saas/contracts';
 import { eventually, infra, sql, uniqueName } from '@saas/testing';
 import type { KafkaConnection } from '../index';
-import { kafkaConnection, newKey, serviceDatabase, startConsumerWorker, uniquePrefix } from './harness';
+import { kafkaConnection, newKey, serviceDatabase, startConsumerWorker, uniquePrefix } from './messaging-fixtures';
 
 describe('three consumer replicas in one group', () => {
   let db: Awaited<ReturnType<typeof serviceDatabase>>;

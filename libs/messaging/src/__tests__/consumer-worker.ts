@@ -6,7 +6,7 @@
 import { TOPICS } from '@saas/contracts';
 import { createDatabase } from '@saas/data';
 import { EventConsumer, KafkaConnection } from '../index';
-import { recordEffect, recordEffectWithTime } from './harness';
+import { recordEffect, recordEffectWithTime } from './messaging-fixtures';
 
 async function main() {
   const env = process.env as Record<string, string>;

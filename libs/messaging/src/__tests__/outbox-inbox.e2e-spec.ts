@@ -3,7 +3,7 @@ import { eventually, infra, sql, uniqueName } from '@saas/testing';
 import type { KafkaMessage } from 'kafkajs';
 import type { EventHandlers, KafkaConnection, Outbox } from '../index';
 import { Outbox as OutboxClass } from '../index';
-import { consumer, kafkaConnection, newKey, recordEffect, relay, serviceDatabase, uniquePrefix, writeProductEvent } from './harness';
+import { consumer, kafkaConnection, newKey, recordEffect, relay, serviceDatabase, uniquePrefix, writeProductEvent } from './messaging-fixtures';
 
 type Db = Awaited<ReturnType<typeof serviceDatabase>>;
 

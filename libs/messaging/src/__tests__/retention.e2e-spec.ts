@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { eventually, sql } from '@saas/testing';
 import type { KafkaConnection } from '../index';
 import { Outbox, OutboxRelay } from '../index';
-import { kafkaConnection, newKey, serviceDatabase, uniquePrefix, writeProductEvent } from './harness';
+import { kafkaConnection, newKey, serviceDatabase, uniquePrefix, writeProductEvent } from './messaging-fixtures';
 
 type Db = Awaited<ReturnType<typeof serviceDatabase>>;
 

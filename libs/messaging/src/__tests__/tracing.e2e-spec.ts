@@ -2,7 +2,7 @@ import { TOPICS } from '@saas/contracts';
 import { inSpan, recordSpans, SpanKind, type RecordedSpan } from '@saas/telemetry';
 import { eventually } from '@saas/testing';
 import { Outbox, type KafkaConnection } from '../index';
-import { consumer, kafkaConnection, newKey, recordEffect, relay, serviceDatabase, uniquePrefix, writeProductEvent } from './harness';
+import { consumer, kafkaConnection, newKey, recordEffect, relay, serviceDatabase, uniquePrefix, writeProductEvent } from './messaging-fixtures';
 
 type Db = Awaited<ReturnType<typeof serviceDatabase>>;
 

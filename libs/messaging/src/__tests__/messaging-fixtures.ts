@@ -1,3 +1,4 @@
+/** Fixtures of the messaging tests and the outbox bench: a service database with the outbox/inbox migrations, a Kafka connection, relays, consumers, events. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
