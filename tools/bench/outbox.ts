@@ -9,6 +9,7 @@
  * steady runs at lower rates first, each with the machine's CPU busy share; BENCH_PHASES picks among
  * steady,rebalance,kafka (default: all three); BENCH_PARTITIONS_CONCURRENTLY sets the replicas' partitionsConcurrently;
  * BENCH_FETCH_MAX_WAIT_MS (10) and BENCH_FETCH_MIN_BYTES (65536) their fetch batching (empty: the library's defaults).
+ * BENCH_NO_RETENTION_INDEXES=1 leaves out the retention migration's indexes (what they cost the event path).
  */
 import { readFileSync } from 'node:fs';
 import { createEvent, TOPICS, toKafkaMessage } from '@saas/contracts';

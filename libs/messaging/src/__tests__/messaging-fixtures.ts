@@ -15,7 +15,7 @@ export async function serviceDatabase(name: string, poolSize = 8): Promise<{ tes
     primaryUrl: test.primaryUrl,
     replicaUrls: [],
     entities: [],
-    migrations: MESSAGING_MIGRATIONS,
+    migrations: process.env.BENCH_NO_RETENTION_INDEXES ? MESSAGING_MIGRATIONS.slice(0, 1) : MESSAGING_MIGRATIONS,
     poolSize,
     connectTimeoutMs: 1_000,
     statementTimeoutMs: 10_000,
