@@ -20,7 +20,7 @@ import {
 import sharp from 'sharp';
 import { AppModule, mediaSpec } from '../app.module';
 import { mediaEnv } from '../config';
-import { bigJpeg, smallPng, streamOversizedUpload, upload } from './messaging-fixtures';
+import { bigJpeg, smallPng, streamOversizedUpload, upload } from './upload-fixtures';
 
 const LIMIT = 16 * 1024 * 1024;
 

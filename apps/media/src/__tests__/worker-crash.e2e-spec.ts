@@ -16,7 +16,7 @@ import {
   type TestDatabase,
   type TestIssuer,
 } from '@saas/testing';
-import { smallPng, upload } from './messaging-fixtures';
+import { smallPng, upload } from './upload-fixtures';
 
 const freePort = () =>
   new Promise<number>((done) => {
