@@ -25,7 +25,7 @@ import {
   uniquePrefix,
   writeProductEvent,
 } from '../../libs/messaging/src/__tests__/messaging-fixtures';
-import { Outbox } from '@saas/messaging';
+import { CreateOutboxAndInbox1764300000000, Outbox } from '@saas/messaging';
 import { runBenchmark } from './measure';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
@@ -52,8 +52,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   // The producer's pool is a service's default (DATABASE_POOL_SIZE 10): 1,000 writes/s is its whole load.
-  const producer = await serviceDatabase('bench_outbox', 10);
-  const sink = await serviceDatabase('bench_inbox');
+  // BENCH_NO_RETENTION_INDEXES: only the first migration, without the retention indexes (what they cost).
+  const migrations = process.env.BENCH_NO_RETENTION_INDEXES ? [CreateOutboxAndInbox1764300000000] : undefined;
+  const producer = await serviceDatabase('bench_outbox', 10, migrations);
+  const sink = await serviceDatabase('bench_inbox', undefined, migrations);
   await sql(sink.test.primaryUrl, 'alter table effects add column applied_ms double precision');
   const prefix = uniquePrefix();
   const kafka = kafkaConnection(prefix, 'bench');

@@ -103,6 +103,9 @@ export class OutboxRelay {
   private leaderOn?: number;
   /** A commit notified while a batch was in flight: drain again before sleeping. */
   private notified = false;
+  /** Retention per table and how often to purge, with their defaults resolved once. */
+  private readonly retentionSeconds: { outbox: number; inbox: number };
+  private readonly purgeEveryMs: number;
 
   constructor(
     private readonly db: Database,
@@ -110,6 +113,8 @@ export class OutboxRelay {
     private readonly options: RelayOptions,
   ) {
     this.connection = db.holdPrimaryConnection();
+    this.retentionSeconds = { outbox: options.outboxRetentionSeconds ?? 3_600, inbox: options.inboxRetentionSeconds ?? 7 * 24 * 3_600 };
+    this.purgeEveryMs = options.purgeEveryMs ?? 60_000;
   }
 
   start(): void {
@@ -190,10 +195,6 @@ export class OutboxRelay {
    * the pool, so publishing (on the relay's own connection) never waits for them. Exposed for tests.
    */
   async purgeExpired(): Promise<{ outbox: number; inbox: number }> {
-    const retention = {
-      outbox: this.options.outboxRetentionSeconds ?? 3_600,
-      inbox: this.options.inboxRetentionSeconds ?? 7 * 24 * 3_600,
-    };
     const deleted = { outbox: 0, inbox: 0 };
     try {
       // Running, the publishing loop keeps the lock; called on its own (tests), take it like a drain would.
@@ -205,7 +206,7 @@ export class OutboxRelay {
       for (const table of ['outbox', 'inbox'] as const) {
         let affected = PURGE_BATCH;
         while (affected === PURGE_BATCH && Date.now() < deadline && !(background && this.stopped)) {
-          const [, count] = (await this.db.primary.query(PURGE_SQL[table], [retention[table], PURGE_BATCH])) as unknown as [unknown, number];
+          const [, count] = (await this.db.primary.query(PURGE_SQL[table], [this.retentionSeconds[table], PURGE_BATCH])) as unknown as [unknown, number];
           affected = Number(count ?? 0);
           deleted[table] += affected;
           this.purged.inc({ table }, affected);
@@ -220,7 +221,7 @@ export class OutboxRelay {
 
   /** Starts a purge beside publishing when one is due and none is running. */
   private purgeIfDue(): void {
-    if (this.purging || Date.now() - this.lastPurge < (this.options.purgeEveryMs ?? 60_000)) return;
+    if (this.purging || Date.now() - this.lastPurge < this.purgeEveryMs) return;
     this.lastPurge = Date.now();
     this.purging = this.purgeExpired()
       .then((deleted) => {
@@ -228,7 +229,7 @@ export class OutboxRelay {
       })
       .catch((error: Error) => {
         // Housekeeping never stops publishing: the rows stay until the next purge.
-        this.logger.warn(`cannot purge expired outbox/inbox rows (${error.message}); retrying in ${(this.options.purgeEveryMs ?? 60_000) / 1000} s`);
+        this.logger.warn(`cannot purge expired outbox/inbox rows (${error.message}); retrying in ${this.purgeEveryMs / 1000} s`);
       })
       .finally(() => (this.purging = undefined));
   }

@@ -7,15 +7,19 @@ import { createDatabase, type Database } from '@saas/data';
 import { createTestDatabase, infra, repoRoot, sql, uniqueName, type TestDatabase } from '@saas/testing';
 import { EventConsumer, MESSAGING_MIGRATIONS, KafkaConnection, Outbox, OutboxRelay, type EventHandlers } from '../index';
 
-/** A service database with the outbox/inbox migration applied, plus an `effects` table for consumers. */
-export async function serviceDatabase(name: string, poolSize = 8): Promise<{ test: TestDatabase; db: Database; close(): Promise<void> }> {
+/** A service database with the outbox/inbox migrations applied (or the ones given), plus an `effects` table for consumers. */
+export async function serviceDatabase(
+  name: string,
+  poolSize = 8,
+  migrations: readonly (typeof MESSAGING_MIGRATIONS)[number][] = MESSAGING_MIGRATIONS,
+): Promise<{ test: TestDatabase; db: Database; close(): Promise<void> }> {
   const test = await createTestDatabase(name);
   const db = createDatabase({
     service: name,
     primaryUrl: test.primaryUrl,
     replicaUrls: [],
     entities: [],
-    migrations: process.env.BENCH_NO_RETENTION_INDEXES ? MESSAGING_MIGRATIONS.slice(0, 1) : MESSAGING_MIGRATIONS,
+    migrations: [...migrations],
     poolSize,
     connectTimeoutMs: 1_000,
     statementTimeoutMs: 10_000,
