@@ -48,6 +48,13 @@ const PURGE_SQL = {
             select ctid from inbox where processed_at < now() - make_interval(secs => $1) limit $2))`,
 } as const;
 
+// The next batch in commit order; given the batch just sent, the same statement marks it sent (one round trip per
+// batch, not two). Its select sees the table as before the update, so it leaves that batch out by seq.
+const NEXT_BATCH_SQL = 'select seq, topic, key, message from outbox where published_at is null order by seq limit $1';
+const MARK_AND_NEXT_BATCH_SQL = `with marked as (update outbox set published_at = now() where seq = any($2::bigint[]))
+  select seq, topic, key, message from outbox where published_at is null and seq <> all($2::bigint[]) order by seq limit $1`;
+const MARK_SQL = 'update outbox set published_at = now() where seq = any($1::bigint[])';
+
 /**
  * The PRODUCER span of one event's publication, a child of the span that wrote it to the outbox (its
  * stored `traceparent`), so the request, its outbox write, the publish and each consumer form one
@@ -77,9 +84,9 @@ const RELAY_LOCK = 0x5aa5_0b0c;
  * Publishes outbox rows to Kafka in commit order and marks them sent. Every replica runs a relay; the
  * one holding a session-level advisory lock on its own primary connection publishes, the others retry
  * the lock every poll interval and take over when that connection ends (process gone, server restart).
- * Holding the lock, a batch costs two statements (select, then mark sent) around the send. A crash
- * between send and mark re-sends the batch: consumers are idempotent (inbox), so delivery is
- * at-least-once, effects once. The publishing relay is also the one housekeeper of its database: once a
+ * Holding the lock, a batch costs one statement and one send: the statement that fetches a batch also
+ * marks the previous one sent. A crash between a send and its mark re-sends that batch: consumers are
+ * idempotent (inbox), so delivery is at-least-once, effects once. The publishing relay is also the one housekeeper of its database: once a
  * minute, beside publishing, it deletes published outbox rows and inbox rows past their retention, so
  * neither table grows without bound.
  */
@@ -103,6 +110,8 @@ export class OutboxRelay {
   private leaderOn?: number;
   /** A commit notified while a batch was in flight: drain again before sleeping. */
   private notified = false;
+  /** Seqs of the batch sent to Kafka and not yet marked: the next batch's statement marks them. */
+  private sentUnmarked: string[] = [];
   /** Retention per table and how often to purge, with their defaults resolved once. */
   private readonly retentionSeconds: { outbox: number; inbox: number };
   private readonly purgeEveryMs: number;
@@ -128,6 +137,10 @@ export class OutboxRelay {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    await this.markSent().catch((error: Error) => {
+      // The next relay to publish sends them again; consumers skip what they have applied.
+      this.logger.warn(`cannot mark the last batch sent (${error.message}); it will be published again`);
+    });
     await this.purging;
     await this.connection.release();
     await this.listener?.end().catch(() => undefined);
@@ -136,23 +149,29 @@ export class OutboxRelay {
   /** Publishes at most one batch; returns how many events left. Exposed for tests and benchmarks. */
   async drainOnce(): Promise<number> {
     try {
-      return await this.drainBatch();
+      return await this.drainBatch(true);
     } finally {
       // Called on its own (tests, benchmarks), it must not keep a connection the pool's close waits for.
       if (this.stopped) await this.connection.release();
     }
   }
 
-  private drainBatch(): Promise<number> {
+  /** Sends the next batch; `markNow` marks it sent at once, otherwise the next batch's statement does. */
+  private drainBatch(markNow: boolean): Promise<number> {
     const batchSize = this.options.batchSize ?? 200;
     this.notified = false;
     return this.connection.run(async (em, session) => {
-      if (!(await this.lead(em, session))) return 0;
+      if (!(await this.lead(em, session))) {
+        // Another replica leads now: it publishes these rows again (consumers skip what they have applied).
+        this.sentUnmarked = [];
+        return 0;
+      }
       // Only the lock holder reads and marks rows, so no row lock or transaction is needed.
-      const rows: OutboxRow[] = await em.query(
-        'select seq, topic, key, message from outbox where published_at is null order by seq limit $1',
-        [batchSize],
-      );
+      const sent = this.sentUnmarked;
+      const rows: OutboxRow[] = sent.length
+        ? await em.query(MARK_AND_NEXT_BATCH_SQL, [batchSize, sent])
+        : await em.query(NEXT_BATCH_SQL, [batchSize]);
+      this.sentUnmarked = [];
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
       const spans: Span[] = [];
@@ -181,12 +200,20 @@ export class OutboxRelay {
       } finally {
         for (const span of spans) span.end();
       }
-      await em.query('update outbox set published_at = now() where seq = any($1::bigint[])', [
-        rows.map((row) => row.seq),
-      ]);
+      const seqs = rows.map((row) => row.seq);
+      if (markNow) await em.query(MARK_SQL, [seqs]);
+      else this.sentUnmarked = seqs;
       this.published.inc(rows.length);
       return rows.length;
     });
+  }
+
+  /** Marks the batch last sent, when the next batch's statement will not (the relay is stopping). */
+  private async markSent(): Promise<void> {
+    const sent = this.sentUnmarked;
+    if (sent.length === 0 || !this.publishing) return;
+    await this.connection.run((em) => em.query(MARK_SQL, [sent]));
+    this.sentUnmarked = [];
   }
 
   /**
@@ -257,12 +284,13 @@ export class OutboxRelay {
     while (!this.stopped) {
       try {
         if (!this.kafka.connected) throw new Error('kafka producer not connected');
-        const sent = await this.drainBatch();
+        const sent = await this.drainBatch(false);
         if (backoff > 0) this.logger.log('publishing again');
         backoff = 0;
         await this.refreshStats();
         if (this.publishing) this.purgeIfDue();
-        if (sent === (this.options.batchSize ?? 200) || (this.notified && this.publishing)) continue;
+        // After a send, drain again at once: that statement marks the batch and finds what came meanwhile.
+        if (sent > 0 || (this.notified && this.publishing)) continue;
         // Standing by, commits are not ours to publish: only retry the lock each poll interval.
         await this.sleep(pollMs, this.publishing);
       } catch (error) {

@@ -184,6 +184,57 @@ describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
     }
   });
 
+  describe('a relay stopped while a batch is on its way to Kafka', () => {
+    const pendingOf = async (key: string) =>
+      (await sql<{ n: number }>(producerDb.test.primaryUrl, 'select count(*)::int as n from outbox where key = $1 and published_at is null', [key]))[0].n;
+
+    /** Starts a relay over five new events, calls `whileSending` with the batch held at the send, then stops the relay. */
+    async function stopMidSend(whileSending: () => Promise<void>): Promise<string> {
+      const key = newKey();
+      for (let seq = 1; seq <= 5; seq++) await writeProductEvent(producerDb.db, outbox, key, seq);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let reached!: () => void;
+      const sending = new Promise<void>((resolve) => (reached = resolve));
+      const producer = kafka.producer;
+      const send = producer.sendBatch.bind(producer);
+      // The real send, held until the relay has been told to stop: the batch is in flight when it stops.
+      const spy = jest.spyOn(producer, 'sendBatch').mockImplementation(async (batch) => {
+        reached();
+        await held;
+        return send(batch);
+      });
+      const publisher = relay(producerDb.db, kafka, producerDb.test.primaryUrl);
+      publisher.start();
+      try {
+        await sending;
+        const stopped = publisher.stop();
+        await whileSending();
+        release();
+        await stopped;
+      } finally {
+        spy.mockRestore();
+      }
+      return key;
+    }
+
+    it('marks that batch sent before it lets go: the next relay publishes nothing again', async () => {
+      const key = await stopMidSend(async () => undefined);
+      expect(await pendingOf(key)).toBe(0);
+      const next = relay(producerDb.db, kafka, producerDb.test.primaryUrl);
+      expect(await next.drainOnce()).toBe(0);
+    });
+
+    it('cannot mark it (its table gone for a moment): the rows stay pending and the next relay sends them again', async () => {
+      const key = await stopMidSend(() => sql(producerDb.test.primaryUrl, 'alter table outbox rename to outbox_away').then(() => undefined));
+      await sql(producerDb.test.primaryUrl, 'alter table outbox_away rename to outbox');
+      expect(await pendingOf(key)).toBe(5);
+      const next = relay(producerDb.db, kafka, producerDb.test.primaryUrl);
+      expect(await next.drainOnce()).toBe(5);
+      expect(await pendingOf(key)).toBe(0);
+    });
+  });
+
   it('applies an event delivered twice only once (inbox)', async () => {
     await sql(consumerDb.test.primaryUrl, 'truncate effects');
     const key = newKey();
