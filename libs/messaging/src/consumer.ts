@@ -18,6 +18,9 @@ import { eventAttributes } from './outbox';
 
 export type EventHandler<T extends EventType = EventType> = (event: Envelope<T>, em: EntityManager) => Promise<void>;
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+/** Applies consecutive events of one type with one effect (e.g. one multi-row insert), in their order. */
+export type EventBatchHandler<T extends EventType = EventType> = (events: Envelope<T>[], em: EntityManager) => Promise<void>;
+export type EventBatchHandlers = { [T in EventType]?: EventBatchHandler<T> };
 
 export interface ConsumerOptions {
   /** Consumer group; also the inbox key, so each group applies an event once. */
@@ -25,6 +28,13 @@ export interface ConsumerOptions {
   /** Logical topic names (the connection adds the environment prefix). */
   topics: string[];
   handlers: EventHandlers;
+  /**
+   * Optional batch forms of some handlers: inside a batch transaction, consecutive new events of such a
+   * type are applied by one call (one statement instead of one per event). Each needs its per-event
+   * handler too: when a batch call fails, the run is applied again event by event, so the failing event
+   * is found, retried and dead-lettered alone.
+   */
+  batchHandlers?: EventBatchHandlers;
   maxAttempts: number;
   /** First retry delay; doubles each attempt with full jitter. */
   retryBaseMs?: number;
@@ -59,6 +69,13 @@ interface Handleable {
   handler: EventHandler;
 }
 
+/** How one batch transaction ended: `failedAt` the event whose handler (or the run) failed; `batchFailed` a batch handler. */
+interface TryResult {
+  failedAt?: number;
+  handlerError?: Error;
+  batchFailed?: boolean;
+}
+
 /** What a batch transaction did: how many of its events committed, and whether a handler failed. */
 interface RunResult {
   applied: number;
@@ -84,7 +101,7 @@ export class EventConsumer {
   private readonly handled = counter('events_consumed_total', 'Events consumed by outcome', ['group', 'type', 'outcome']);
   private readonly deadLettered = counter('events_dead_lettered_total', 'Events sent to a dead-letter topic', ['group', 'topic']);
   private readonly lag = gauge('kafka_consumer_lag', 'Messages behind the high watermark', ['group', 'topic', 'partition']);
-  private readonly latency = histogram('event_handler_duration_seconds', 'Event handler latency', ['group', 'type']);
+  private readonly latency = histogram('event_handler_duration_seconds', 'Event handler latency (a batch handler call counts once)', ['group', 'type']);
 
   constructor(
     private readonly db: Database,
@@ -92,6 +109,11 @@ export class EventConsumer {
     readonly options: ConsumerOptions,
   ) {
     this.logger = new Logger(`Consumer:${options.group}`);
+    for (const type of Object.keys(options.batchHandlers ?? {})) {
+      if (!options.handlers[type as EventType]) {
+        throw new Error(`the batch handler for ${type} needs a per-event handler too: failures are retried one event at a time`);
+      }
+    }
   }
 
   async start(): Promise<void> {
@@ -182,10 +204,12 @@ export class EventConsumer {
   private async applyRun(run: Handleable[], heartbeat: () => Promise<void>): Promise<RunResult> {
     const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
     try {
-      const attempt = await this.tryRun(run);
+      let attempt = await this.tryRun(run, true);
+      // A batch call does not say which event broke it: apply the run again event by event to find out.
+      if (attempt.batchFailed) attempt = await this.tryRun(run, false);
       if (attempt.failedAt === undefined) return { applied: run.length };
       if (attempt.failedAt === 0 || !attempt.handlerError) return { applied: 0, handlerError: attempt.handlerError };
-      const prefix = await this.tryRun(run.slice(0, attempt.failedAt));
+      const prefix = await this.tryRun(run.slice(0, attempt.failedAt), false);
       // The prefix failing again (the database went away meanwhile): its first event goes on alone.
       if (prefix.failedAt !== undefined) return { applied: 0 };
       return { applied: attempt.failedAt, handlerError: attempt.handlerError };
@@ -194,11 +218,15 @@ export class EventConsumer {
     }
   }
 
-  /** One transaction over `run`: the inbox rows in one insert, then each new event's handler in order. */
-  private async tryRun(run: Handleable[]): Promise<{ failedAt?: number; handlerError?: Error }> {
+  /**
+   * One transaction over `run`: the inbox rows in one insert, then each new event's handler in order
+   * (`batched`: consecutive new events with a batch handler in one call).
+   */
+  private async tryRun(run: Handleable[], batched: boolean): Promise<TryResult> {
     const group = this.options.group;
     let current: number | undefined;
     let handlerError: Error | undefined;
+    let batchFailed = false;
     try {
       const outcomes = await this.db.write(async (em) => {
         const inserted: { event_id: string }[] = await em.query(
@@ -209,10 +237,29 @@ export class EventConsumer {
         );
         const fresh = new Set(inserted.map((row) => row.event_id.toLowerCase()));
         const applied: boolean[] = [];
-        for (const [index, item] of run.entries()) {
+        for (let index = 0; index < run.length; index++) {
+          const item = run[index];
           // An id seen twice in one fetch is applied once: the first occurrence takes it from the set.
           if (!fresh.delete(item.event.id.toLowerCase())) {
             applied.push(false);
+            continue;
+          }
+          const batchHandler = batched ? this.options.batchHandlers?.[item.event.type] : undefined;
+          if (batchHandler) {
+            const events = [item.event];
+            while (index + 1 < run.length && run[index + 1].event.type === item.event.type && fresh.delete(run[index + 1].event.id.toLowerCase())) {
+              events.push(run[++index].event);
+            }
+            const timer = this.latency.startTimer({ group, type: item.event.type });
+            try {
+              await (batchHandler as EventBatchHandler)(events, em);
+            } catch (error) {
+              batchFailed = true;
+              throw error;
+            } finally {
+              timer();
+            }
+            applied.push(...events.map(() => true));
             continue;
           }
           current = index;
@@ -235,6 +282,10 @@ export class EventConsumer {
       }
       return {};
     } catch (error) {
+      if (batchFailed && !(error instanceof DatabaseUnavailableError)) {
+        this.logger.warn(`a batch handler failed in a batch of ${run.length} (${(error as Error).message}); applying it event by event`);
+        return { batchFailed: true };
+      }
       if (handlerError && current !== undefined && !(error instanceof DatabaseUnavailableError)) {
         const { event } = run[current];
         this.logger.warn(`${event.type} ${event.id} failed in a batch of ${run.length}: ${handlerError.message}`);

@@ -1,12 +1,13 @@
 /**
  * A consumer replica in its own process, for the rebalance test: node -r @swc-node/register consumer-worker.ts
  * Env: PRIMARY_URL, KAFKA_BROKERS, TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, PARTITIONS_CONCURRENTLY, FETCH_MAX_WAIT_MS, FETCH_MIN_BYTES, RECORD_APPLIED_AT (also write
- * when each handler ran into effects.applied_ms, for the outbox bench). SIGTERM stops it gracefully.
+ * when each handler ran into effects.applied_ms, for the outbox bench), BATCH_HANDLER=1 (with RECORD_APPLIED_AT: the
+ * effect's batch form, one insert per run of events). SIGTERM stops it gracefully.
  */
 import { TOPICS } from '@saas/contracts';
 import { createDatabase } from '@saas/data';
 import { EventConsumer, KafkaConnection } from '../index';
-import { recordEffect, recordEffectWithTime } from './messaging-fixtures';
+import { recordEffect, recordEffectsWithTime, recordEffectWithTime } from './messaging-fixtures';
 
 async function main() {
   const env = process.env as Record<string, string>;
@@ -33,6 +34,7 @@ async function main() {
     partitionsConcurrently: env.PARTITIONS_CONCURRENTLY ? Number(env.PARTITIONS_CONCURRENTLY) : undefined,
     fetchMaxWaitMs: env.FETCH_MAX_WAIT_MS ? Number(env.FETCH_MAX_WAIT_MS) : undefined,
     fetchMinBytes: env.FETCH_MIN_BYTES ? Number(env.FETCH_MIN_BYTES) : undefined,
+    batchHandlers: env.BATCH_HANDLER === '1' && env.RECORD_APPLIED_AT === '1' && delay === 0 ? recordEffectsWithTime : undefined,
     handlers: {
       'catalog.product.updated.v1': async (event, em) => {
         await effect['catalog.product.updated.v1']!(event, em);

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { TOPICS, type Envelope } from '@saas/contracts';
 import { createDatabase, type Database } from '@saas/data';
 import { createTestDatabase, infra, repoRoot, sql, uniqueName, type TestDatabase } from '@saas/testing';
-import { EventConsumer, MESSAGING_MIGRATIONS, KafkaConnection, Outbox, OutboxRelay, type EventHandlers } from '../index';
+import { EventConsumer, MESSAGING_MIGRATIONS, KafkaConnection, Outbox, OutboxRelay, type EventBatchHandlers, type EventHandlers } from '../index';
 
 /** A service database with the outbox/inbox migrations applied (or the ones given), plus an `effects` table for consumers. */
 export async function serviceDatabase(
@@ -71,6 +71,24 @@ export const recordEffect: EventHandlers = {
   },
 };
 
+/** recordEffect's batch form: one insert for a run of events (`calls` counts the inserts). */
+export function recordEffects(): { handlers: EventBatchHandlers; calls: () => number } {
+  let calls = 0;
+  return {
+    handlers: {
+      'catalog.product.updated.v1': async (events, em) => {
+        calls++;
+        await em.query('insert into effects (event_id, key, seq) select * from unnest($1::uuid[], $2::text[], $3::int[])', [
+          events.map((event) => event.id),
+          events.map((event) => event.data.productId),
+          events.map((event) => event.data.priceCents),
+        ]);
+      },
+    },
+    calls: () => calls,
+  };
+}
+
 /** The same effect, also recording when the handler ran (epoch ms, effects.applied_ms: the outbox bench adds the column). */
 export const recordEffectWithTime: EventHandlers = {
   'catalog.product.updated.v1': async (event, em) => {
@@ -83,8 +101,29 @@ export const recordEffectWithTime: EventHandlers = {
   },
 };
 
-export function consumer(db: Database, kafka: KafkaConnection, handlers: EventHandlers, group = uniqueName('group'), maxAttempts = 3, maxBatchSize?: number) {
-  return new EventConsumer(db, kafka, { group, topics: [TOPICS.product], handlers, maxAttempts, retryBaseMs: 20, sessionTimeoutMs: 6_000, maxBatchSize });
+/** recordEffectWithTime's batch form: one insert for a run of events. */
+export const recordEffectsWithTime: EventBatchHandlers = {
+  'catalog.product.updated.v1': async (events, em) => {
+    const now = Date.now();
+    await em.query('insert into effects (event_id, key, seq, applied_ms) select *, $4::float8 from unnest($1::uuid[], $2::text[], $3::int[])', [
+      events.map((event) => event.id),
+      events.map((event) => event.data.productId),
+      events.map((event) => event.data.priceCents),
+      now,
+    ]);
+  },
+};
+
+export function consumer(
+  db: Database,
+  kafka: KafkaConnection,
+  handlers: EventHandlers,
+  group = uniqueName('group'),
+  maxAttempts = 3,
+  maxBatchSize?: number,
+  batchHandlers?: EventBatchHandlers,
+) {
+  return new EventConsumer(db, kafka, { group, topics: [TOPICS.product], handlers, batchHandlers, maxAttempts, retryBaseMs: 20, sessionTimeoutMs: 6_000, maxBatchSize });
 }
 
 export function relay(db: Database, kafka: KafkaConnection, primaryUrl: string) {
@@ -96,7 +135,7 @@ export type { Envelope };
 
 /**
  * A consumer replica in a process of its own (consumer-worker.ts): env PRIMARY_URL, KAFKA_BROKERS,
- * TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, RECORD_APPLIED_AT. It prints "started" once consuming; SIGTERM stops it gracefully.
+ * TOPIC_PREFIX, GROUP, HANDLER_DELAY_MS, RECORD_APPLIED_AT, BATCH_HANDLER. It prints "started" once consuming; SIGTERM stops it gracefully.
  */
 export function startConsumerWorker(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(__dirname, 'consumer-worker.ts')], {

@@ -1,9 +1,9 @@
 import { createEvent, dlqTopic, TOPICS, toKafkaMessage } from '@saas/contracts';
 import { eventually, infra, sql, uniqueName } from '@saas/testing';
 import type { KafkaMessage } from 'kafkajs';
-import type { EventHandlers, KafkaConnection, Outbox } from '../index';
+import type { EventBatchHandlers, EventHandlers, KafkaConnection, Outbox } from '../index';
 import { Outbox as OutboxClass } from '../index';
-import { consumer, kafkaConnection, newKey, recordEffect, relay, serviceDatabase, uniquePrefix, writeProductEvent } from './messaging-fixtures';
+import { consumer, kafkaConnection, newKey, recordEffect, recordEffects, relay, serviceDatabase, uniquePrefix, writeProductEvent } from './messaging-fixtures';
 
 type Db = Awaited<ReturnType<typeof serviceDatabase>>;
 
@@ -322,6 +322,86 @@ describe('outbox, inbox and dead letters on real Kafka and Postgres', () => {
     } finally {
       await sink.stop();
     }
+  });
+
+  describe('batch handlers', () => {
+    const productEvents = (keys: string[], count: number, name: (i: number) => string) =>
+      Array.from({ length: count }, (_, i) =>
+        createEvent('catalog.product.updated.v1', {
+          source: '/catalog',
+          subject: keys[i % keys.length],
+          data: { productId: keys[i % keys.length], name: name(i), priceCents: i, categoryId: null, imageAssetIds: [] },
+        }),
+      );
+
+    it('apply a backlog with one call per run of events: each applied once, in order per key, the per-event handler unused', async () => {
+      const keys: string[] = Array.from({ length: 3 }, newKey);
+      const events = productEvents(keys, 300, (i) => `batch handled ${i}`);
+      await kafka.producer.send({ topic: kafka.topic(TOPICS.product), messages: events.map(toKafkaMessage) });
+      let perEvent = 0;
+      const batch = recordEffects();
+      const handlers: EventHandlers = {
+        'catalog.product.updated.v1': async (event, em) => {
+          perEvent++;
+          await recordEffect['catalog.product.updated.v1']!(event, em);
+        },
+      };
+      const sink = consumer(consumerDb.db, kafka, handlers, uniqueName('batch-handled'), 3, undefined, batch.handlers);
+      await sink.start();
+      try {
+        const mine = async () => (await effects(consumerDb)).filter((row) => keys.includes(row.key));
+        await eventually(async () => (await mine()).length >= 300, 30_000, 200);
+        await new Promise((resolve) => setTimeout(resolve, 500)); // nothing more may arrive
+        const applied = await mine();
+        expect(applied).toHaveLength(300);
+        expect(new Set(applied.map((row) => row.event_id)).size).toBe(300);
+        for (const key of keys) {
+          const seqs = applied.filter((row) => row.key === key).map((row) => row.seq);
+          expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        }
+        expect(perEvent).toBe(0);
+        expect(batch.calls()).toBeGreaterThan(0);
+        expect(batch.calls()).toBeLessThan(60);
+      } finally {
+        await sink.stop();
+      }
+    });
+
+    it('failing on one event of a run: the run is applied event by event, so only that event is retried and dead-lettered', async () => {
+      const key = newKey();
+      const events = productEvents([key], 7, (i) => (i === 3 ? 'batch poison' : `around ${i}`));
+      const failing = failingOn('batch poison', 'handler fails for this one');
+      let batchCalls = 0;
+      const batchHandlers: EventBatchHandlers = {
+        'catalog.product.updated.v1': async (run, em) => {
+          batchCalls++;
+          if (run.some((event) => event.data.name === 'batch poison')) throw new Error('one event of the run is bad');
+          await recordEffects().handlers['catalog.product.updated.v1']!(run, em);
+        },
+      };
+      await kafka.producer.send({ topic: kafka.topic(TOPICS.product), messages: events.map(toKafkaMessage) });
+      const sink = consumer(consumerDb.db, kafka, failing.handlers, uniqueName('batch-poison'), 3, undefined, batchHandlers);
+      await sink.start();
+      try {
+        await eventually(async () => (await effects(consumerDb)).filter((row) => row.key === key).length >= 6, 20_000);
+        await new Promise((resolve) => setTimeout(resolve, 500)); // nothing more may arrive
+        expect((await effects(consumerDb)).filter((row) => row.key === key).map((row) => row.seq)).toEqual([0, 1, 2, 4, 5, 6]);
+        expect(batchCalls).toBeGreaterThan(0);
+        expect(failing.attempts()).toBe(3);
+        const dead = (await readTopic(kafka, dlqTopic(kafka.topic(TOPICS.product)), 1)).find(
+          (message) => message.headers?.ce_id?.toString() === events[3].id,
+        );
+        expect(dead!.headers!['dlq-attempts']!.toString()).toBe('3');
+      } finally {
+        await sink.stop();
+      }
+    });
+
+    it('refuses a batch handler without the per-event handler its retries need', () => {
+      expect(() => consumer(consumerDb.db, kafka, {}, uniqueName('no-single'), 3, undefined, recordEffects().handlers)).toThrow(
+        'the batch handler for catalog.product.updated.v1 needs a per-event handler too',
+      );
+    });
   });
 
   it('a handler failing in the middle of a batch: the events before it apply once, it is retried and dead-lettered, the rest follow in order', async () => {
