@@ -1,9 +1,11 @@
 /**
  * Benchmark: the event path on the real Postgres and Kafka.   npm run bench -- outbox
  *  1. relay throughput (events/s) draining a backlog;
- *  2. one consumer replica draining the same backlog, one transaction per event vs batch transactions;
+ *  2. one consumer replica draining the same backlog, one transaction per event vs batch transactions, with the
+ *     effect's per-event handler (one insert per event) and its batch handler (one insert per run of events);
  *  3. end to end (commit -> relay -> Kafka -> consumer -> effect committed) at a fixed rate with two
- *     consumer replicas in one group, each a process of its own: steady, during a rebalance (one replica stopped mid-run) and
+ *     consumer replicas in one group, each a process of its own: steady with the per-event handler, then (the
+ *     replicas restarted with the batch handler) steady, during a rebalance (one replica stopped mid-run) and
  *     during a Kafka outage (catch-up time), each checked for lost and duplicated events.
  * BENCH_BACKLOG (10000), BENCH_RATE (1000 events/s), BENCH_SECONDS (30) size it; BENCH_SWEEP (500,750) adds
  * steady runs at lower rates first, each with the machine's CPU busy share; BENCH_PHASES picks among
@@ -18,6 +20,7 @@ import {
   consumer,
   kafkaConnection,
   newKey,
+  recordEffectsWithTime,
   recordEffectWithTime,
   relay,
   serviceDatabase,
@@ -102,12 +105,13 @@ async function main() {
     console.log('| transactions | events/s | transactions used | vs one per event |');
     console.log('|---|---:|---:|---:|');
     let perEvent = 0;
-    for (const [label, maxBatchSize] of [
-      ['one per event', 1],
-      ['batches of up to 100', 100],
+    for (const [label, maxBatchSize, batchHandlers] of [
+      ['one per event', 1, undefined],
+      ['batches of up to 100', 100, undefined],
+      ['batches of up to 100, batch handler', 100, recordEffectsWithTime],
     ] as const) {
       const group = uniqueName('drain');
-      const drain = consumer(sink.db, kafka, recordEffectWithTime, group, 3, maxBatchSize);
+      const drain = consumer(sink.db, kafka, recordEffectWithTime, group, 3, maxBatchSize, batchHandlers);
       await drain.start();
       await eventually(
         async () =>
@@ -142,13 +146,19 @@ async function main() {
       FETCH_MAX_WAIT_MS: process.env.BENCH_FETCH_MAX_WAIT_MS ?? '10',
       FETCH_MIN_BYTES: process.env.BENCH_FETCH_MIN_BYTES ?? String(64 * 1024),
     };
-    let replicas = [startConsumerWorker(workerEnv), startConsumerWorker(workerEnv)];
-    workers.push(...replicas);
-    await eventually(
-      async () => replicas.every((replica) => replica.output().includes('started')),
-      60_000,
-      200,
-    );
+    const startReplicas = async (env: Record<string, string>) => {
+      const started = [startConsumerWorker(env), startConsumerWorker(env)];
+      workers.push(...started);
+      await eventually(async () => started.every((replica) => replica.output().includes('started')), 60_000, 200);
+      // Both in the group with partitions assigned, so no measured event waits for a join.
+      const admin = await kafka.admin();
+      await eventually(async () => {
+        const [described] = (await admin.describeGroups([group])).groups;
+        return described.state === 'Stable' && described.members.length === 2;
+      }, 60_000, 200);
+      return started;
+    };
+    let replicas = await startReplicas(workerEnv);
     // The group reads the topic from the beginning: let it pass the backlog above before measuring latency.
     await eventually(
       async () =>
@@ -166,7 +176,7 @@ async function main() {
     );
     publisher.start();
     console.log(
-      `\nEnd to end at ${[...SWEEP, RATE].join(', ')} events/s (steady; the other cases at ${RATE}) for ${SECONDS} s each, 2 consumer replicas, one process each (from each write's commit to its effect)`,
+      `\nEnd to end at ${[...SWEEP, RATE].join(', ')} events/s (steady; the other cases at ${RATE}) for ${SECONDS} s each, 2 consumer replicas, one process each, with the per-event handler unless the case says batch handler (rebalance and Kafka cases: batch handler); from each write's commit to its effect`,
     );
     console.log(
       '| case | events | p50 ms | p99 ms | max ms | of which commit -> published p50 / p99 ms | write transaction p50 / p99 ms | machine CPU busy | lost | applied twice | catch-up |',
@@ -249,6 +259,14 @@ async function main() {
     };
     for (const rate of SWEEP) await phase(`steady at ${rate}/s`, async () => '', rate);
     await phase(`steady at ${RATE}/s`, async () => '');
+    // The same replicas' batch form: one effect insert per run of events instead of one per event.
+    for (const replica of replicas) {
+      replica.child.kill('SIGTERM');
+      await replica.exited;
+    }
+    replicas = await startReplicas({ ...workerEnv, BATCH_HANDLER: '1' });
+    await phase(`steady at ${RATE}/s, batch handler`, async () => '');
+    // From here on the replicas use the batch handler.
     await phase('rebalance: one replica stopped at 1/3', async (elapsed) => {
       while (elapsed() < (SECONDS * 1000) / 3) await sleep(50);
       replicas[1].child.kill('SIGTERM');
