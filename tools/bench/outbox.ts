@@ -20,7 +20,7 @@ import {
   consumer,
   kafkaConnection,
   newKey,
-  recordEffectsWithTime,
+  recordEffects,
   recordEffectWithTime,
   relay,
   serviceDatabase,
@@ -52,6 +52,11 @@ function busyPercent(from: number[]): number {
 const pct = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Stops a consumer replica gracefully (SIGTERM: it commits, then leaves the group) and waits for it to exit. */
+async function stopReplica(replica: ReturnType<typeof startConsumerWorker>): Promise<void> {
+  replica.child.kill('SIGTERM');
+  await replica.exited;
+}
 
 async function main() {
   // The producer's pool is a service's default (DATABASE_POOL_SIZE 10): 1,000 writes/s is its whole load.
@@ -108,7 +113,7 @@ async function main() {
     for (const [label, maxBatchSize, batchHandlers] of [
       ['one per event', 1, undefined],
       ['batches of up to 100', 100, undefined],
-      ['batches of up to 100, batch handler', 100, recordEffectsWithTime],
+      ['batches of up to 100, batch handler', 100, recordEffects(true).handlers],
     ] as const) {
       const group = uniqueName('drain');
       const drain = consumer(sink.db, kafka, recordEffectWithTime, group, 3, maxBatchSize, batchHandlers);
@@ -260,17 +265,13 @@ async function main() {
     for (const rate of SWEEP) await phase(`steady at ${rate}/s`, async () => '', rate);
     await phase(`steady at ${RATE}/s`, async () => '');
     // The same replicas' batch form: one effect insert per run of events instead of one per event.
-    for (const replica of replicas) {
-      replica.child.kill('SIGTERM');
-      await replica.exited;
-    }
+    for (const replica of replicas) await stopReplica(replica);
     replicas = await startReplicas({ ...workerEnv, BATCH_HANDLER: '1' });
     await phase(`steady at ${RATE}/s, batch handler`, async () => '');
     // From here on the replicas use the batch handler.
     await phase('rebalance: one replica stopped at 1/3', async (elapsed) => {
       while (elapsed() < (SECONDS * 1000) / 3) await sleep(50);
-      replicas[1].child.kill('SIGTERM');
-      await replicas[1].exited;
+      await stopReplica(replicas[1]);
       replicas = [replicas[0]];
       return 'the other replica takes its partitions';
     });
@@ -292,10 +293,7 @@ async function main() {
       return `${((performance.now() - back) / 1000).toFixed(1)} s from Kafka's return to every event written so far applied`;
     });
     await publisher.stop();
-    for (const replica of replicas) {
-      replica.child.kill('SIGTERM');
-      await replica.exited;
-    }
+    for (const replica of replicas) await stopReplica(replica);
   } finally {
     // A run that failed half-way must not leave consumer processes behind.
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');

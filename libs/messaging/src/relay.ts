@@ -86,9 +86,9 @@ const RELAY_LOCK = 0x5aa5_0b0c;
  * the lock every poll interval and take over when that connection ends (process gone, server restart).
  * Holding the lock, a batch costs one statement and one send: the statement that fetches a batch also
  * marks the previous one sent. A crash between a send and its mark re-sends that batch: consumers are
- * idempotent (inbox), so delivery is at-least-once, effects once. The publishing relay is also the one housekeeper of its database: once a
- * minute, beside publishing, it deletes published outbox rows and inbox rows past their retention, so
- * neither table grows without bound.
+ * idempotent (inbox), so delivery is at-least-once, effects once. The publishing relay is also the one
+ * housekeeper of its database: once a minute, beside publishing, it deletes published outbox rows and
+ * inbox rows past their retention, so neither table grows without bound.
  */
 export class OutboxRelay {
   private readonly logger = new Logger('OutboxRelay');

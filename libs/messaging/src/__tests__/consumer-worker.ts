@@ -7,7 +7,7 @@
 import { TOPICS } from '@saas/contracts';
 import { createDatabase } from '@saas/data';
 import { EventConsumer, KafkaConnection } from '../index';
-import { recordEffect, recordEffectsWithTime, recordEffectWithTime } from './messaging-fixtures';
+import { recordEffect, recordEffects, recordEffectWithTime } from './messaging-fixtures';
 
 async function main() {
   const env = process.env as Record<string, string>;
@@ -34,7 +34,7 @@ async function main() {
     partitionsConcurrently: env.PARTITIONS_CONCURRENTLY ? Number(env.PARTITIONS_CONCURRENTLY) : undefined,
     fetchMaxWaitMs: env.FETCH_MAX_WAIT_MS ? Number(env.FETCH_MAX_WAIT_MS) : undefined,
     fetchMinBytes: env.FETCH_MIN_BYTES ? Number(env.FETCH_MIN_BYTES) : undefined,
-    batchHandlers: env.BATCH_HANDLER === '1' && env.RECORD_APPLIED_AT === '1' && delay === 0 ? recordEffectsWithTime : undefined,
+    batchHandlers: env.BATCH_HANDLER === '1' && env.RECORD_APPLIED_AT === '1' && delay === 0 ? recordEffects(true).handlers : undefined,
     handlers: {
       'catalog.product.updated.v1': async (event, em) => {
         await effect['catalog.product.updated.v1']!(event, em);

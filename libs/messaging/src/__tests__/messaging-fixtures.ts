@@ -71,18 +71,20 @@ export const recordEffect: EventHandlers = {
   },
 };
 
-/** recordEffect's batch form: one insert for a run of events (`calls` counts the inserts). */
-export function recordEffects(): { handlers: EventBatchHandlers; calls: () => number } {
+/**
+ * The batch form of recordEffect (or, `withAppliedAt`, of recordEffectWithTime): one insert for a run of
+ * events; `calls` counts the inserts.
+ */
+export function recordEffects(withAppliedAt = false): { handlers: EventBatchHandlers; calls: () => number } {
   let calls = 0;
   return {
     handlers: {
       'catalog.product.updated.v1': async (events, em) => {
         calls++;
-        await em.query('insert into effects (event_id, key, seq) select * from unnest($1::uuid[], $2::text[], $3::int[])', [
-          events.map((event) => event.id),
-          events.map((event) => event.data.productId),
-          events.map((event) => event.data.priceCents),
-        ]);
+        const columns = [events.map((event) => event.id), events.map((event) => event.data.productId), events.map((event) => event.data.priceCents)];
+        await (withAppliedAt
+          ? em.query('insert into effects (event_id, key, seq, applied_ms) select *, $4::float8 from unnest($1::uuid[], $2::text[], $3::int[])', [...columns, Date.now()])
+          : em.query('insert into effects (event_id, key, seq) select * from unnest($1::uuid[], $2::text[], $3::int[])', columns));
       },
     },
     calls: () => calls,
@@ -97,19 +99,6 @@ export const recordEffectWithTime: EventHandlers = {
       event.data.productId,
       event.data.priceCents,
       Date.now(),
-    ]);
-  },
-};
-
-/** recordEffectWithTime's batch form: one insert for a run of events. */
-export const recordEffectsWithTime: EventBatchHandlers = {
-  'catalog.product.updated.v1': async (events, em) => {
-    const now = Date.now();
-    await em.query('insert into effects (event_id, key, seq, applied_ms) select *, $4::float8 from unnest($1::uuid[], $2::text[], $3::int[])', [
-      events.map((event) => event.id),
-      events.map((event) => event.data.productId),
-      events.map((event) => event.data.priceCents),
-      now,
     ]);
   },
 };
